@@ -1,0 +1,166 @@
+/**
+ * The edgecl op set: a discriminated union on `op`, each with typed attributes.
+ *
+ * Conventions shared by every op:
+ * - activations are NHWC; convolution filters are HWIO (`[kh, kw, cin/groups, cout]`),
+ *   depthwise filters `[kh, kw, c, multiplier]` — TensorFlow's layouts, so weights need no
+ *   transposition at import;
+ * - padding is explicit, `[top, left, bottom, right]`; frontends resolve SAME/VALID;
+ * - an optional trailing bias input is `[cout]` (conv2d, depthwiseConv2d, matmul).
+ */
+
+/** `[top, left, bottom, right]`. */
+export type Pads4 = readonly [number, number, number, number];
+export type Pair = readonly [number, number];
+
+/** Element-wise functions of one input. Parameters travel with the function. */
+export type UnaryFn =
+  | { readonly kind: 'relu' }
+  | { readonly kind: 'relu6' }
+  | { readonly kind: 'sigmoid' }
+  | { readonly kind: 'tanh' }
+  | { readonly kind: 'leakyRelu'; readonly alpha: number }
+  | { readonly kind: 'elu' }
+  | { readonly kind: 'neg' };
+
+export type UnaryKind = UnaryFn['kind'];
+
+/** Element-wise functions of two inputs, with NumPy broadcasting. */
+export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+
+/**
+ * Coordinate transformation of a resize, in TensorFlow's terms:
+ * `asymmetric` (TF 1.x default), `align_corners`, `half_pixel` (half_pixel_centers).
+ */
+export type ResizeCoords = 'asymmetric' | 'align_corners' | 'half_pixel';
+
+/** 2-D convolution. Inputs: x `[n,h,w,cin]`, filter `[kh,kw,cin/groups,cout]`, bias? `[cout]`. */
+export interface Conv2dOp {
+  readonly op: 'conv2d';
+  readonly strides: Pair;
+  readonly dilations: Pair;
+  readonly pads: Pads4;
+  readonly groups: number;
+}
+
+/** Depthwise convolution. Inputs: x `[n,h,w,c]`, filter `[kh,kw,c,m]`, bias? `[c*m]`. Output channel `c*m + j`. */
+export interface DepthwiseConv2dOp {
+  readonly op: 'depthwiseConv2d';
+  readonly strides: Pair;
+  readonly dilations: Pair;
+  readonly pads: Pads4;
+}
+
+/** Matrix product of rank-2 tensors. Inputs: a, b, bias? `[n]`. */
+export interface MatMulOp {
+  readonly op: 'matmul';
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+/** Inference batch normalization over the last axis. Inputs: x, scale, offset, mean, variance. */
+export interface BatchNormOp {
+  readonly op: 'batchNorm';
+  readonly epsilon: number;
+}
+
+export interface UnaryOp {
+  readonly op: 'unary';
+  readonly fn: UnaryFn;
+}
+
+export interface BinaryOp {
+  readonly op: 'binary';
+  readonly fn: BinaryFn;
+}
+
+/** Spatial resize of NHWC `x` to `size` (`[outH, outW]`), TensorFlow semantics. */
+export interface ResizeOp {
+  readonly op: 'resize';
+  readonly mode: 'bilinear' | 'nearest';
+  readonly size: Pair;
+  readonly coords: ResizeCoords;
+}
+
+/** Max or average pooling. Average pooling divides by the count of in-bounds elements (TF). */
+export interface Pool2dOp {
+  readonly op: 'pool2d';
+  readonly kind: 'max' | 'avg';
+  readonly window: Pair;
+  readonly strides: Pair;
+  readonly pads: Pads4;
+}
+
+/** Reduction over `axes` (sorted, non-negative). */
+export interface ReduceOp {
+  readonly op: 'reduce';
+  readonly fn: 'mean';
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+export interface ConcatOp {
+  readonly op: 'concat';
+  /** Non-negative axis. */
+  readonly axis: number;
+}
+
+/** Constant padding; `pads[i] = [before, after]` for axis i. */
+export interface PadOp {
+  readonly op: 'pad';
+  readonly pads: readonly Pair[];
+  readonly value: number;
+}
+
+/** Reinterpretation of a contiguous tensor with another shape (also Squeeze, Flatten, ExpandDims). */
+export interface ReshapeOp {
+  readonly op: 'reshape';
+  readonly shape: readonly number[];
+}
+
+/** Softmax along the last axis. */
+export interface SoftmaxOp {
+  readonly op: 'softmax';
+}
+
+export interface IdentityOp {
+  readonly op: 'identity';
+}
+
+export type Op =
+  | Conv2dOp
+  | DepthwiseConv2dOp
+  | MatMulOp
+  | BatchNormOp
+  | UnaryOp
+  | BinaryOp
+  | ResizeOp
+  | Pool2dOp
+  | ReduceOp
+  | ConcatOp
+  | PadOp
+  | ReshapeOp
+  | SoftmaxOp
+  | IdentityOp;
+
+export type OpKind = Op['op'];
+
+export const OP_KINDS: readonly OpKind[] = [
+  'conv2d',
+  'depthwiseConv2d',
+  'matmul',
+  'batchNorm',
+  'unary',
+  'binary',
+  'resize',
+  'pool2d',
+  'reduce',
+  'concat',
+  'pad',
+  'reshape',
+  'softmax',
+  'identity',
+];
+
+/** The op narrowed to one kind. */
+export type OpOf<K extends OpKind> = Extract<Op, { op: K }>;

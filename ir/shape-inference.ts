@@ -1,0 +1,227 @@
+/**
+ * Shape inference: the output type of an op from its input types.
+ *
+ * Every rule also checks its inputs (rank, dtype, channel agreement, arity), so a frontend that
+ * builds a node through `inferType` gets a readable error naming the node instead of a kernel
+ * that reads out of bounds.
+ */
+import { UserError } from './errors.js';
+import type { Op, Pads4, Pair } from './ops.js';
+import { formatType, numElements, type Shape, type TensorType } from './types.js';
+
+/** Thrown when a node's inputs do not fit its op; names the node. */
+export class ShapeError extends UserError {
+  constructor(node: string, message: string) {
+    super(`node '${node}': ${message}`);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Output extent of a windowed op along one axis (convolution arithmetic with explicit pads). */
+export function windowOutput(size: number, window: number, stride: number, dilation: number, padBefore: number, padAfter: number): number {
+  const effective = (window - 1) * dilation + 1;
+  return Math.floor((size + padBefore + padAfter - effective) / stride) + 1;
+}
+
+/** TensorFlow's SAME padding for one axis: `[before, after]`, the extra pixel going after. */
+export function samePadding(size: number, window: number, stride: number, dilation: number): Pair {
+  const effective = (window - 1) * dilation + 1;
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + effective - size, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+/** NumPy broadcasting of two shapes, or undefined when they are incompatible. */
+export function broadcastShapes(a: Shape, b: Shape): number[] | undefined {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return undefined;
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+export function inferType(node: string, op: Op, inputs: readonly TensorType[]): TensorType {
+  const fail = (msg: string): never => {
+    throw new ShapeError(node, `${op.op}: ${msg}`);
+  };
+  const arity = (min: number, max = min) => {
+    if (inputs.length < min || inputs.length > max) {
+      fail(`expects ${min === max ? min : `${min} to ${max}`} inputs, got ${inputs.length}`);
+    }
+  };
+  const rank = (i: number, r: number, what: string) => {
+    const t = inputs[i]!;
+    if (t.shape.length !== r) fail(`${what} must have rank ${r}, got ${formatType(t)}`);
+  };
+  const floatInput = (i: number) => {
+    const t = inputs[i]!;
+    if (t.dtype !== 'f32' && t.dtype !== 'f16') fail(`input ${i} must be floating point, got ${formatType(t)}`);
+  };
+  const positive = (what: string, values: readonly number[]) => {
+    if (!values.every((v) => Number.isInteger(v) && v >= 1)) fail(`${what} must be positive integers, got [${values.join(',')}]`);
+  };
+  const nonNegative = (what: string, values: readonly number[]) => {
+    if (!values.every((v) => Number.isInteger(v) && v >= 0)) fail(`${what} must be non-negative integers, got [${values.join(',')}]`);
+  };
+  const spatial = (h: number, w: number, window: Pair, strides: Pair, dilations: Pair, pads: Pads4): [number, number] => {
+    positive('strides', strides);
+    positive('dilations', dilations);
+    positive('window', window);
+    nonNegative('pads', pads);
+    const oh = windowOutput(h, window[0], strides[0], dilations[0], pads[0], pads[2]);
+    const ow = windowOutput(w, window[1], strides[1], dilations[1], pads[1], pads[3]);
+    if (oh < 1 || ow < 1) fail(`window ${window.join('x')} does not fit input ${h}x${w} with pads [${pads.join(',')}]`);
+    return [oh, ow];
+  };
+  const bias = (i: number, channels: number) => {
+    const b = inputs[i];
+    if (b && (b.shape.length !== 1 || b.shape[0] !== channels)) fail(`bias must be [${channels}], got ${formatType(b)}`);
+  };
+
+  switch (op.op) {
+    case 'conv2d': {
+      arity(2, 3);
+      rank(0, 4, 'input');
+      rank(1, 4, 'filter');
+      floatInput(0);
+      const [n, h, w, c] = inputs[0]!.shape as [number, number, number, number];
+      const [kh, kw, ci, co] = inputs[1]!.shape as [number, number, number, number];
+      positive('groups', [op.groups]);
+      if (c % op.groups !== 0 || co % op.groups !== 0) fail(`groups ${op.groups} must divide input channels ${c} and output channels ${co}`);
+      if (ci * op.groups !== c) fail(`filter ${formatType(inputs[1]!)} expects ${ci * op.groups} input channels, input has ${c}`);
+      bias(2, co);
+      const [oh, ow] = spatial(h, w, [kh, kw], op.strides, op.dilations, op.pads);
+      return { dtype: 'f32', shape: [n, oh, ow, co] };
+    }
+    case 'depthwiseConv2d': {
+      arity(2, 3);
+      rank(0, 4, 'input');
+      rank(1, 4, 'filter');
+      floatInput(0);
+      const [n, h, w, c] = inputs[0]!.shape as [number, number, number, number];
+      const [kh, kw, fc, m] = inputs[1]!.shape as [number, number, number, number];
+      if (fc !== c) fail(`filter ${formatType(inputs[1]!)} expects ${fc} channels, input has ${c}`);
+      positive('channel multiplier', [m]);
+      bias(2, c * m);
+      const [oh, ow] = spatial(h, w, [kh, kw], op.strides, op.dilations, op.pads);
+      return { dtype: 'f32', shape: [n, oh, ow, c * m] };
+    }
+    case 'matmul': {
+      arity(2, 3);
+      rank(0, 2, 'a');
+      rank(1, 2, 'b');
+      const [ar, ac] = inputs[0]!.shape as [number, number];
+      const [br, bc] = inputs[1]!.shape as [number, number];
+      const [m, k1] = op.transposeA ? [ac, ar] : [ar, ac];
+      const [k2, nn] = op.transposeB ? [bc, br] : [br, bc];
+      if (k1 !== k2) fail(`inner dimensions differ: ${formatType(inputs[0]!)} x ${formatType(inputs[1]!)}`);
+      bias(2, nn);
+      return { dtype: 'f32', shape: [m, nn] };
+    }
+    case 'batchNorm': {
+      arity(5);
+      floatInput(0);
+      const x = inputs[0]!;
+      const c = x.shape[x.shape.length - 1];
+      if (c === undefined) fail('input must have rank ≥ 1');
+      for (let i = 1; i < 5; i++) {
+        const p = inputs[i]!;
+        if (p.shape.length !== 1 || p.shape[0] !== c) fail(`parameter ${i} must be [${c}], got ${formatType(p)}`);
+      }
+      if (!(op.epsilon >= 0) || !Number.isFinite(op.epsilon)) fail(`epsilon must be finite and ≥ 0, got ${op.epsilon}`);
+      return { dtype: 'f32', shape: [...x.shape] };
+    }
+    case 'unary': {
+      arity(1);
+      floatInput(0);
+      if (op.fn.kind === 'leakyRelu' && !Number.isFinite(op.fn.alpha)) fail(`alpha must be finite, got ${op.fn.alpha}`);
+      return { dtype: 'f32', shape: [...inputs[0]!.shape] };
+    }
+    case 'binary': {
+      arity(2);
+      floatInput(0);
+      floatInput(1);
+      const shape = broadcastShapes(inputs[0]!.shape, inputs[1]!.shape);
+      if (!shape) fail(`shapes ${formatType(inputs[0]!)} and ${formatType(inputs[1]!)} do not broadcast`);
+      return { dtype: 'f32', shape: shape! };
+    }
+    case 'resize': {
+      arity(1);
+      rank(0, 4, 'input');
+      floatInput(0);
+      positive('size', op.size);
+      const [n, , , c] = inputs[0]!.shape as [number, number, number, number];
+      return { dtype: 'f32', shape: [n, op.size[0], op.size[1], c] };
+    }
+    case 'pool2d': {
+      arity(1);
+      rank(0, 4, 'input');
+      floatInput(0);
+      const [n, h, w, c] = inputs[0]!.shape as [number, number, number, number];
+      const [oh, ow] = spatial(h, w, op.window, op.strides, [1, 1], op.pads);
+      if (op.pads[0] >= op.window[0] || op.pads[2] >= op.window[0] || op.pads[1] >= op.window[1] || op.pads[3] >= op.window[1]) {
+        fail(`padding [${op.pads.join(',')}] must be smaller than the window ${op.window.join('x')}`);
+      }
+      return { dtype: 'f32', shape: [n, oh, ow, c] };
+    }
+    case 'reduce': {
+      arity(1);
+      floatInput(0);
+      const x = inputs[0]!.shape;
+      const axes = op.axes;
+      if (axes.length === 0) fail('needs at least one axis');
+      if (!axes.every((a, i) => Number.isInteger(a) && a >= 0 && a < x.length && (i === 0 || a > axes[i - 1]!))) {
+        fail(`axes [${axes.join(',')}] must be sorted, distinct and within rank ${x.length}`);
+      }
+      const shape = op.keepDims ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
+      return { dtype: 'f32', shape };
+    }
+    case 'concat': {
+      if (inputs.length < 1) fail('needs at least one input');
+      const first = inputs[0]!;
+      const r = first.shape.length;
+      if (!Number.isInteger(op.axis) || op.axis < 0 || op.axis >= r) fail(`axis ${op.axis} is outside rank ${r}`);
+      let total = 0;
+      inputs.forEach((t, i) => {
+        if (t.dtype !== first.dtype) fail(`input ${i} is ${formatType(t)}, input 0 is ${formatType(first)}`);
+        if (t.shape.length !== r || t.shape.some((d, j) => j !== op.axis && d !== first.shape[j])) {
+          fail(`input ${i} ${formatType(t)} does not match input 0 ${formatType(first)} outside axis ${op.axis}`);
+        }
+        total += t.shape[op.axis]!;
+      });
+      const shape = [...first.shape];
+      shape[op.axis] = total;
+      return { dtype: first.dtype, shape };
+    }
+    case 'pad': {
+      arity(1);
+      const x = inputs[0]!;
+      if (op.pads.length !== x.shape.length) fail(`needs ${x.shape.length} [before, after] pairs, got ${op.pads.length}`);
+      op.pads.forEach((p) => nonNegative('pads', p));
+      if (!Number.isFinite(op.value)) fail(`constant value must be finite, got ${op.value}`);
+      return { dtype: x.dtype, shape: x.shape.map((d, i) => d + op.pads[i]![0] + op.pads[i]![1]) };
+    }
+    case 'reshape': {
+      arity(1);
+      const x = inputs[0]!;
+      nonNegative('shape', op.shape);
+      if (numElements(op.shape) !== numElements(x.shape)) fail(`cannot reshape ${formatType(x)} to [${op.shape.join(',')}]`);
+      return { dtype: x.dtype, shape: [...op.shape] };
+    }
+    case 'softmax': {
+      arity(1);
+      floatInput(0);
+      if (inputs[0]!.shape.length < 1) fail('input must have rank ≥ 1');
+      return { dtype: 'f32', shape: [...inputs[0]!.shape] };
+    }
+    case 'identity': {
+      arity(1);
+      return { dtype: inputs[0]!.dtype, shape: [...inputs[0]!.shape] };
+    }
+  }
+}
