@@ -1,0 +1,2 @@
+export * from './ops.js';
+export * from './evaluate.js';
