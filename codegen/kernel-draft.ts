@@ -1,0 +1,95 @@
+/**
+ * A kernel before buffers are assigned: its source, its parameters as typed records, and its
+ * launch size. One parameter record yields the OpenCL signature here and the plan's argument
+ * binding in the artifact writer, so the two can never disagree.
+ */
+import type { Node, ValueIndex } from '../ir/index.js';
+import type { WeightPacker } from './weights.js';
+
+export type KernelParam =
+  /** An activation tensor (graph input or node output) in a device buffer. */
+  | { readonly kind: 'tensor'; readonly name: string; readonly access: 'read' | 'write'; readonly value: string }
+  /** The packed constants; kernels index it with offsets baked into their source. */
+  | { readonly kind: 'weights'; readonly name: 'W' };
+
+export interface KernelDraft {
+  readonly name: string;
+  /** IR nodes computed by this kernel, for the plan and the comment above the kernel. */
+  readonly nodes: readonly string[];
+  readonly params: readonly KernelParam[];
+  /** The whole `__kernel` definition. */
+  readonly source: string;
+  readonly global: readonly number[];
+  readonly local: readonly number[] | null;
+}
+
+/** What every kernel emitter gets besides its node. */
+export interface EmitContext {
+  readonly values: ValueIndex;
+  readonly weights: WeightPacker;
+  /** A kernel name unique in the program, derived from the node. */
+  kernelName(node: Node): string;
+}
+
+/** Collects a kernel's parameters while its body is written, and renders its signature. */
+export class ParamList {
+  private readonly list: KernelParam[] = [];
+  private readonly byValue = new Map<string, string>();
+
+  constructor(private readonly ctx: EmitContext) {}
+
+  /**
+   * A C expression for a pointer to the value's first element: a kernel parameter for an
+   * activation, `(W + offset)` for a constant.
+   */
+  read(value: string): string {
+    const c = this.ctx.values.constant(value);
+    if (c) {
+      const offset = this.ctx.weights.offsetOf(c);
+      this.weights();
+      return `(W + ${offset})`;
+    }
+    return this.tensor(value, 'read');
+  }
+
+  write(value: string): string {
+    return this.tensor(value, 'write');
+  }
+
+  get params(): readonly KernelParam[] {
+    return this.list;
+  }
+
+  signature(kernel: string): string {
+    const args = this.list.map((p) =>
+      p.kind === 'weights'
+        ? '__global const float* restrict W'
+        : p.access === 'read'
+          ? `__global const float* restrict ${p.name}`
+          : `__global float* restrict ${p.name}`,
+    );
+    return `__kernel void ${kernel}(${args.join(', ')})`;
+  }
+
+  private weights() {
+    if (!this.list.some((p) => p.kind === 'weights')) this.list.push({ kind: 'weights', name: 'W' });
+  }
+
+  private tensor(value: string, access: 'read' | 'write'): string {
+    const known = this.byValue.get(value);
+    if (known) return known;
+    const name = access === 'write' ? `out${this.list.filter((p) => p.kind === 'tensor' && p.access === 'write').length}` : `in${this.list.filter((p) => p.kind === 'tensor' && p.access === 'read').length}`;
+    this.list.push({ kind: 'tensor', name, access, value });
+    this.byValue.set(value, name);
+    return name;
+  }
+}
+
+/** A kernel over `total` output elements, one work item each, with the usual bounds guard. */
+export function elementwiseKernel(params: ParamList, name: string, total: number, body: string): string {
+  return `${params.signature(name)} {
+  const int i = get_global_id(0);
+  if (i >= ${total}) return;
+${body}
+}`;
+}

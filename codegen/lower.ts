@@ -1,0 +1,59 @@
+/**
+ * Lowering: each IR node becomes one or more kernel drafts, chosen by op kind from one typed
+ * table. Fusion (a later pass) will hand the table fused groups instead of single nodes.
+ */
+import { UserError, type Graph, type Node, type OpKind, type OpOf, ValueIndex } from '../ir/index.js';
+import { emitBatchNorm, emitBinary, emitUnary } from './kernels/elementwise/emit.js';
+import type { EmitContext, KernelDraft } from './kernel-draft.js';
+import { WeightPacker } from './weights.js';
+
+type Lowering<K extends OpKind> = (node: Node, op: OpOf<K>, ctx: EmitContext) => KernelDraft | KernelDraft[];
+type LoweringTable = { readonly [K in OpKind]?: Lowering<K> };
+
+/** Op kind → kernel emitter. An op kind absent here cannot be compiled. */
+export const LOWERINGS: LoweringTable = {
+  unary: emitUnary,
+  binary: emitBinary,
+  batchNorm: emitBatchNorm,
+};
+
+export interface LoweredGraph {
+  readonly kernels: readonly KernelDraft[];
+  readonly weights: WeightPacker;
+  readonly values: ValueIndex;
+}
+
+/** C identifiers from node names: `block_1/conv:0` → `block_1_conv_0`. */
+function identifier(s: string): string {
+  const id = s.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_');
+  return /^[A-Za-z_]/.test(id) ? id : `n_${id}`;
+}
+
+export function lowerGraph(graph: Graph): LoweredGraph {
+  const values = new ValueIndex(graph);
+  const weights = new WeightPacker();
+  const used = new Set<string>();
+  const ctx: EmitContext = {
+    values,
+    weights,
+    kernelName(node) {
+      const base = `k${used.size}_${identifier(node.name)}`.slice(0, 60);
+      let name = base;
+      for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+      used.add(name);
+      return name;
+    },
+  };
+  const kernels: KernelDraft[] = [];
+  for (const node of graph.nodes) {
+    const lower = LOWERINGS[node.op.op] as Lowering<OpKind> | undefined;
+    if (!lower) {
+      throw new UserError(
+        `node '${node.name}'${node.origin ? ` (${node.origin})` : ''}: the IR op '${node.op.op}' has no OpenCL kernel yet; kernels exist for ${Object.keys(LOWERINGS).join(', ')}.`,
+      );
+    }
+    const out = lower(node, node.op, ctx);
+    kernels.push(...(Array.isArray(out) ? out : [out]));
+  }
+  return { kernels, weights, values };
+}
