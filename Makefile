@@ -1,0 +1,51 @@
+# edgecl — `make demo` and `make test` work on a fresh Debian 12 machine with Node 20 (as root):
+# they install what is missing, build, then run.
+
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+OPENCL_STAMP := /etc/OpenCL/vendors
+SOURCES := $(shell find ir compiler codegen runtime examples bench -name '*.ts' 2>/dev/null)
+
+.PHONY: all setup opencl deps build demo test typecheck clean
+
+all: build
+
+setup: opencl deps
+
+# OpenCL: install PoCL (a CPU OpenCL platform) and the ICD loader when no platform is registered.
+opencl:
+	@if ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 && ldconfig -p | grep -q 'libOpenCL.so.1'; then \
+	  echo "opencl: platform(s) registered: $$(ls /etc/OpenCL/vendors/)"; \
+	else \
+	  echo "opencl: no OpenCL platform found; installing ocl-icd-libopencl1 and pocl-opencl-icd"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ocl-icd-libopencl1 pocl-opencl-icd; \
+	fi
+
+deps: $(NODE_MODULES_STAMP)
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: deps dist/.stamp
+
+dist/.stamp: $(SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
+	npx tsc -p tsconfig.json
+	@touch $@
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+FASTDEPTH := examples/fastdepth/model/model.json
+
+$(FASTDEPTH): dist/.stamp
+	node dist/examples/fastdepth/build.js examples/fastdepth/model
+
+demo: setup build $(FASTDEPTH)
+	node bin/edgecl.js compile examples/fastdepth/model -o kernels-out/fastdepth
+	node dist/examples/fastdepth/demo.js
+
+test: setup build
+	npx vitest run
+
+clean:
+	rm -rf dist kernels-out/fastdepth examples/fastdepth/model examples/out
