@@ -1,0 +1,48 @@
+/**
+ * Frontend entry point: a model path in, a verified IR graph out.
+ *
+ * Formats: TensorFlow.js graph models and layers models (`model.json` + shards). The format
+ * comes from model.json's `format`, else from its topology (`modelTopology.node` → graph
+ * model; a Keras config → layers model).
+ */
+import type { Graph } from '../../ir/graph.js';
+import { FrontendError, type FrontendOptions } from './common.js';
+import { readModelJson, readTfjsModelShards } from './model-files.js';
+import { isTfjsGraphModel, loadTfjsGraphModel } from './tfjs-graph.js';
+import { isTfjsLayersModel, loadTfjsLayersModel } from './tfjs-layers.js';
+
+export { FrontendError, type FrontendOptions } from './common.js';
+export { SUPPORTED_TF_OPS } from './tf-ops.js';
+export { SUPPORTED_KERAS_LAYERS } from './keras-layers.js';
+
+export type ModelFormat = 'tfjs-graph' | 'tfjs-layers';
+
+/** Which frontend reads a parsed model.json; throws a user error naming the file otherwise. */
+export function detectFormat(json: Readonly<Record<string, unknown>>, file: string): ModelFormat {
+  if (json['modelTopology'] === undefined || json['modelTopology'] === null) {
+    throw new FrontendError(`model file ${file} has no modelTopology; it is not a TensorFlow.js model.json.`);
+  }
+  if (isTfjsGraphModel(json)) return 'tfjs-graph';
+  if (isTfjsLayersModel(json)) return 'tfjs-layers';
+  const f = json['format'];
+  throw new FrontendError(
+    `${file} is not a model edgecl can read: ${typeof f === 'string' ? `format '${f}' is unknown` : 'it has no format and its modelTopology is neither a GraphDef (node list) nor a Keras model config'}; ` +
+      `edgecl reads TensorFlow.js graph models ('graph-model') and layers models ('layers-model').`,
+  );
+}
+
+/**
+ * Loads a model into the IR. `path` is a model.json file or a folder holding one.
+ * `inputShapes` gives full static shapes for inputs with unknown dimensions (`--input-shape`).
+ */
+export function loadModel(path: string, opts: FrontendOptions = {}): Graph {
+  const { path: file, json } = readModelJson(path);
+  const format = detectFormat(json, file);
+  const files = readTfjsModelShards(file, json);
+  switch (format) {
+    case 'tfjs-graph':
+      return loadTfjsGraphModel(files, opts);
+    case 'tfjs-layers':
+      return loadTfjsLayersModel(files, opts);
+  }
+}

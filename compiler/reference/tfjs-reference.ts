@@ -1,0 +1,152 @@
+/**
+ * The correctness reference: runs the *source* model in TensorFlow.js on its CPU backend, and
+ * makes the seeded inputs every comparison uses.
+ *
+ * The model is loaded through an IOHandler that serves model.json and its shards from disk
+ * (there is no tfjs-node). Outputs are keyed exactly like the IR graph's outputs: for graph
+ * models the TF node names the frontend chose (signature outputs, else nodes nobody consumes),
+ * for layers models the Keras output layer names (tfjs-layers' `model.outputNames`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfconv from '@tensorflow/tfjs-converter';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Graph } from '../../ir/graph.js';
+import { numElements } from '../../ir/types.js';
+import { detectFormat } from '../frontends/index.js';
+import { fileIOHandler, readModelJson, readTfjsModelFiles, readTfjsModelShards, toModelArtifacts } from '../frontends/model-files.js';
+import { parseKerasModel } from '../frontends/keras-layers.js';
+import { defaultTfOutputs } from '../frontends/tf-ops.js';
+import { signatureOutputs } from '../frontends/tfjs-graph.js';
+import { kerasModelConfig } from '../frontends/tfjs-layers.js';
+
+/** A float32 tensor on the host. */
+export interface HostTensor {
+  readonly shape: number[];
+  readonly data: Float32Array;
+}
+
+let backendReady: Promise<void> | undefined;
+
+/** Selects TensorFlow.js's CPU backend (once). */
+export function ensureCpuBackend(): Promise<void> {
+  backendReady ??= (async () => {
+    // Production mode only silences TF.js's console advice (tfjs-node, execute vs executeAsync).
+    tf.enableProdMode();
+    if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+    await tf.ready();
+  })();
+  return backendReady;
+}
+
+/** An IOHandler serving model.json and its shards from disk (`tfconv.loadGraphModel` / `tf.loadLayersModel`). */
+export function diskIOHandler(modelPath: string): tf.io.IOHandler {
+  return { load: async () => toModelArtifacts(readTfjsModelFiles(modelPath)) };
+}
+
+/** The output node names of a graph model, as the graph frontend names the IR outputs. */
+export function graphModelOutputNames(json: Readonly<Record<string, unknown>>): string[] {
+  const sig = signatureOutputs(json);
+  if (sig) return sig;
+  const topo = json['modelTopology'] as { node?: { name: string; op: string; input?: string[] }[] };
+  return defaultTfOutputs((topo.node ?? []).map((n) => ({ name: n.name, op: n.op, inputs: n.input ?? [] })));
+}
+
+/**
+ * Runs the model at `modelPath` (model.json or its folder) in TensorFlow.js on `inputs`
+ * (keyed by input name) and returns every output, keyed like the IR graph's outputs.
+ */
+export async function runTfjsReference(modelPath: string, inputs: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+  await ensureCpuBackend();
+  const { path: file, json } = readModelJson(modelPath);
+  const format = detectFormat(json, file);
+  const files = readTfjsModelShards(file, json);
+  const handler = fileIOHandler(files);
+  const toTensor = (name: string, t: HostTensor) => {
+    if (t.data.length !== numElements(t.shape)) throw new Error(`reference: input '${name}' has ${t.data.length} values for shape [${t.shape.join(',')}]`);
+    return tf.tensor(t.data, t.shape, 'float32');
+  };
+  const fromTensor = async (t: tf.Tensor): Promise<HostTensor> => {
+    const data = await t.data();
+    return { shape: [...t.shape], data: data instanceof Float32Array ? Float32Array.from(data) : Float32Array.from(data as ArrayLike<number>) };
+  };
+
+  if (format === 'tfjs-graph') {
+    const model = await tfconv.loadGraphModel(handler);
+    const names = graphModelOutputNames(json);
+    const feed: tf.NamedTensorMap = {};
+    for (const [k, v] of Object.entries(inputs)) feed[k] = toTensor(k, v);
+    try {
+      let out: tf.Tensor | tf.Tensor[];
+      try {
+        out = model.execute(feed, names);
+      } catch (e) {
+        // Graphs with control flow or dynamic shapes only run asynchronously.
+        if (!/executeAsync/.test((e as Error).message)) throw e;
+        out = await model.executeAsync(feed, names);
+      }
+      const list = Array.isArray(out) ? out : [out];
+      const result: Record<string, HostTensor> = {};
+      for (const [i, t] of list.entries()) result[names[i]!] = await fromTensor(t);
+      tf.dispose(list);
+      return result;
+    } finally {
+      tf.dispose(Object.values(feed));
+      model.dispose();
+    }
+  }
+
+  // Input and output names as the layers frontend names them (for a Sequential model tfjs-layers
+  // reports none: its input is `<first layer>_input`, its output the last layer).
+  const kg = parseKerasModel(kerasModelConfig(json), file);
+  const inputNames = kg.inputs.map((r) => r.layer);
+  const outputNames = kg.outputs.map((r) => r.layer);
+  const model = await tfl.loadLayersModel(handler);
+  const xs = inputNames.map((n) => {
+    const t = inputs[n];
+    if (!t) throw new Error(`reference: missing input '${n}' (the model's inputs are ${inputNames.join(', ')})`);
+    return toTensor(n, t);
+  });
+  try {
+    const out = model.predict(xs.length === 1 ? xs[0]! : xs);
+    const list = Array.isArray(out) ? out : [out];
+    const result: Record<string, HostTensor> = {};
+    for (const [i, t] of list.entries()) result[outputNames[i]!] = await fromTensor(t);
+    tf.dispose(list);
+    return result;
+  } finally {
+    tf.dispose(xs);
+    model.dispose();
+  }
+}
+
+/**
+ * Deterministic random inputs for `graph`: uniform in [-1, 1], never zero (|x| ≥ 1e-3), keyed by
+ * input name. The same seed gives the same values on every machine.
+ */
+export function seededInputs(graph: Graph, seed: number): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  graph.inputs.forEach((input, k) => {
+    const next = mulberry32((seed >>> 0) ^ Math.imul(k + 1, 0x9e3779b9));
+    const data = new Float32Array(numElements(input.type.shape));
+    for (let i = 0; i < data.length; i++) {
+      let v = 0;
+      while (Math.abs(v) < 1e-3) v = next() * 2 - 1;
+      data[i] = v;
+    }
+    out[input.name] = { shape: [...input.type.shape], data };
+  });
+  return out;
+}
+
+/** Mulberry32: a small, fast, well-distributed 32-bit PRNG; returns floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
