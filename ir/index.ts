@@ -1,6 +1,7 @@
 export * from './types.js';
 export * from './errors.js';
 export * from './ops.js';
+export * from './fusion.js';
 export * from './graph.js';
 export * from './shape-inference.js';
 export * from './builder.js';

@@ -10,6 +10,8 @@
  */
 
 /** `[top, left, bottom, right]`. */
+import type { FusedOp } from './fusion.js';
+
 export type Pads4 = readonly [number, number, number, number];
 export type Pair = readonly [number, number];
 
@@ -128,6 +130,7 @@ export interface IdentityOp {
 }
 
 export type Op =
+  | FusedOp
   | Conv2dOp
   | DepthwiseConv2dOp
   | MatMulOp
@@ -146,6 +149,7 @@ export type Op =
 export type OpKind = Op['op'];
 
 export const OP_KINDS: readonly OpKind[] = [
+  'fused',
   'conv2d',
   'depthwiseConv2d',
   'matmul',

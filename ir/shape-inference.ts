@@ -6,6 +6,7 @@
  * that reads out of bounds.
  */
 import { UserError } from './errors.js';
+import type { FusedOp, Load, MainOp, Step } from './fusion.js';
 import type { Op, Pads4, Pair } from './ops.js';
 import { formatType, numElements, type Shape, type TensorType } from './types.js';
 
@@ -42,6 +43,58 @@ export function broadcastShapes(a: Shape, b: Shape): number[] | undefined {
     if (da !== db && da !== 1 && db !== 1) return undefined;
     out[i] = da === 1 ? db : da;
   }
+  return out;
+}
+
+/** Type of the main op's first input after the load (the camera frame becomes f32). */
+function loadedType(node: string, load: Load, x: TensorType): TensorType {
+  const fail = (msg: string): never => {
+    throw new ShapeError(node, `fused load: ${msg}`);
+  };
+  if (load.kind === 'plain') return x;
+  if (x.shape.length !== 4) fail(`a resized input must be NHWC, got ${formatType(x)}`);
+  const [n, , , c] = x.shape as [number, number, number, number];
+  if (!load.size.every((d) => Number.isInteger(d) && d >= 1)) fail(`size [${load.size.join(',')}] must be positive integers`);
+  if (load.kind === 'camera') {
+    if (x.dtype !== 'u8' || c !== 3) fail(`a camera frame must be u8[1,H,W,3], got ${formatType(x)}`);
+    if (load.scale.length !== 3 || load.offset.length !== 3) fail('camera normalization needs 3 scales and 3 offsets');
+  }
+  return { dtype: 'f32', shape: [n, load.size[0], load.size[1], c] };
+}
+
+/** Checks a step list against the value shape it applies to; the shape is unchanged. */
+function checkSteps(node: string, where: string, steps: readonly Step[], value: TensorType, inputs: readonly TensorType[], firstOperand: number) {
+  for (const s of steps) {
+    if (s.kind !== 'binary') continue;
+    const operand = inputs[s.operand];
+    if (!operand || s.operand < firstOperand) throw new ShapeError(node, `${where}: step operand ${s.operand} is not an operand input`);
+    const shape = broadcastShapes(value.shape, operand.shape);
+    if (!shape || shape.length !== value.shape.length || shape.some((d, i) => d !== value.shape[i])) {
+      throw new ShapeError(node, `${where}: operand ${formatType(operand)} does not broadcast to ${formatType(value)}`);
+    }
+  }
+}
+
+function inferMain(node: string, main: MainOp, inputs: readonly TensorType[]): TensorType {
+  if (main.op !== 'depthwisePointwise') return inferType(node, main, inputs);
+  const [x, dwFilter, dwBias, pwFilter, pwBias] = inputs;
+  if (!x || !dwFilter || !dwBias || !pwFilter || !pwBias) throw new ShapeError(node, 'depthwisePointwise: expects x, depthwise filter, depthwise bias, pointwise filter, pointwise bias');
+  const dw = inferType(node, { op: 'depthwiseConv2d', ...main.depthwise }, [x, dwFilter, dwBias]);
+  const pwShape = pwFilter.shape;
+  if (pwShape.length !== 4 || pwShape[0] !== 1 || pwShape[1] !== 1) throw new ShapeError(node, `depthwisePointwise: the pointwise filter must be [1,1,c,cout], got ${formatType(pwFilter)}`);
+  return inferType(node, { op: 'conv2d', strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], groups: 1 }, [dw, pwFilter, pwBias]);
+}
+
+function inferFused(node: string, op: FusedOp, inputs: readonly TensorType[]): TensorType {
+  if (!(op.mainArity >= 1 && op.mainArity <= inputs.length)) throw new ShapeError(node, `fused: mainArity ${op.mainArity} does not fit ${inputs.length} inputs`);
+  const loaded = loadedType(node, op.load, inputs[0]!);
+  checkSteps(node, 'fused load', op.loadSteps, loaded, inputs, op.mainArity);
+  const out = inferMain(node, op.main, [loaded, ...inputs.slice(1, op.mainArity)]);
+  if (op.main.op === 'depthwisePointwise') {
+    const dwType = inferType(node, { op: 'depthwiseConv2d', ...op.main.depthwise }, [loaded, inputs[1]!]);
+    checkSteps(node, 'fused between', op.main.between, dwType, inputs, op.mainArity);
+  }
+  checkSteps(node, 'fused epilogue', op.epilogue, out, inputs, op.mainArity);
   return out;
 }
 
@@ -84,6 +137,8 @@ export function inferType(node: string, op: Op, inputs: readonly TensorType[]): 
   };
 
   switch (op.op) {
+    case 'fused':
+      return inferFused(node, op, inputs);
     case 'conv2d': {
       arity(2, 3);
       rank(0, 4, 'input');
