@@ -4,6 +4,16 @@
  */
 import { UserError, type Graph, type Node, type OpKind, type OpOf, ValueIndex } from '../ir/index.js';
 import { emitBatchNorm, emitBinary, emitUnary } from './kernels/elementwise/emit.js';
+import { emitConcat } from './kernels/concat/emit.js';
+import { emitConv2d } from './kernels/conv2d/emit.js';
+import { emitCopy } from './kernels/copy/emit.js';
+import { emitDepthwise } from './kernels/depthwise/emit.js';
+import { emitMatMul } from './kernels/matmul/emit.js';
+import { emitPad } from './kernels/pad/emit.js';
+import { emitPool } from './kernels/pool/emit.js';
+import { emitReduce } from './kernels/reduce/emit.js';
+import { emitResize } from './kernels/resize/emit.js';
+import { emitSoftmax } from './kernels/softmax/emit.js';
 import type { EmitContext, KernelDraft } from './kernel-draft.js';
 import { WeightPacker } from './weights.js';
 
@@ -15,6 +25,17 @@ export const LOWERINGS: LoweringTable = {
   unary: emitUnary,
   binary: emitBinary,
   batchNorm: emitBatchNorm,
+  conv2d: emitConv2d,
+  depthwiseConv2d: emitDepthwise,
+  matmul: emitMatMul,
+  resize: emitResize,
+  pool2d: emitPool,
+  reduce: emitReduce,
+  concat: emitConcat,
+  pad: emitPad,
+  reshape: emitCopy,
+  identity: emitCopy,
+  softmax: emitSoftmax,
 };
 
 export interface LoweredGraph {

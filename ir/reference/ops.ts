@@ -4,6 +4,7 @@
  * Layouts follow ir/ops.ts (NHWC activations, HWIO filters).
  */
 import type { BinaryFn, Op, ResizeCoords, UnaryFn } from '../ops.js';
+import { evaluateFused } from './fused.js';
 import { broadcastShapes } from '../shape-inference.js';
 import { numElements, stridesOf, type Shape } from '../types.js';
 
@@ -125,9 +126,13 @@ function matmul(a: RefTensor, b: RefTensor, bias: RefTensor | undefined, op: Ext
   return y;
 }
 
-/** Source coordinate of output index `o` along one axis, TensorFlow's resize conventions. */
+/**
+ * Source coordinate of output index `o` along one axis, TensorFlow's resize conventions. The
+ * scale is computed first and then multiplied, in this order, as TensorFlow (and TF.js) do:
+ * nearest-neighbour rounding of an exact .5 depends on it (align_corners 16 -> 23, o = 11).
+ */
 export function resizeSource(o: number, inSize: number, outSize: number, coords: ResizeCoords): number {
-  if (coords === 'align_corners') return outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0;
+  if (coords === 'align_corners') return outSize > 1 ? o * ((inSize - 1) / (outSize - 1)) : 0;
   const scale = inSize / outSize;
   return coords === 'half_pixel' ? (o + 0.5) * scale - 0.5 : o * scale;
 }
@@ -283,6 +288,8 @@ function softmax(x: RefTensor): Float64Array {
 export function evaluateOp(op: Op, inputs: readonly RefTensor[], outShape: Shape): Float64Array {
   const [x, w, third] = inputs as [RefTensor, RefTensor | undefined, RefTensor | undefined];
   switch (op.op) {
+    case 'fused':
+      return evaluateFused(op, inputs, outShape);
     case 'conv2d':
       return conv2d(x, w!, third, op, outShape);
     case 'depthwiseConv2d':

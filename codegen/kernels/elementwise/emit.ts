@@ -26,7 +26,7 @@ export function emitUnary(node: Node, op: OpOf<'unary'>, ctx: EmitContext): Kern
  */
 export function broadcastIndex(shape: Shape, out: Shape): string {
   const n = numElements(shape);
-  if (n === numElements(out) ) return 'i';
+  if (n === numElements(out)) return 'i';
   if (n === 1) return '0';
   const aligned = [...new Array<number>(out.length - shape.length).fill(1), ...shape];
   // Only the innermost k axes are non-broadcast and equal to the output's: index is i % span.
@@ -37,7 +37,8 @@ export function broadcastIndex(shape: Shape, out: Shape): string {
   const terms: string[] = [];
   aligned.forEach((d, axis) => {
     if (d === 1) return;
-    const coord = axis === 0 ? `(i / ${outStrides[axis]})` : `((i / ${outStrides[axis]}) % ${out[axis]})`;
+    const s = outStrides[axis]!;
+    const coord = axis === 0 ? `(i / ${s})` : s === 1 ? `(i % ${out[axis]})` : `((i / ${s}) % ${out[axis]})`;
     terms.push(inStrides[axis] === 1 ? coord : `${coord} * ${inStrides[axis]}`);
   });
   return `(${terms.join(' + ')})`;

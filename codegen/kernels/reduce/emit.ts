@@ -1,0 +1,65 @@
+/**
+ * Plain mean reduction over any sorted set of axes, one work item per output element.
+ *
+ * Adjacent axes of the same kind (kept or reduced) are merged first and extent-1 axes dropped,
+ * so `mean over [1,2]` of NHWC becomes one loop over H*W with the channel stride: each work item
+ * finds its base offset from its kept coordinates and sums the reduced ones in nested loops.
+ * keepDims only changes the output shape, not the flat order of its elements.
+ */
+import { numElements, stridesOf, type Node, type OpOf } from '../../../ir/index.js';
+import { ParamList, type EmitContext, type KernelDraft } from '../../kernel-draft.js';
+import { assertF32, assertNodeIndexable, decompose, plainDraft, plus, times, typeText } from '../common.js';
+
+interface AxisGroup {
+  readonly size: number;
+  /** Input stride of the group's innermost axis. */
+  readonly stride: number;
+  readonly reduced: boolean;
+}
+
+/** Merges adjacent axes of the same kind; drops extent-1 axes. */
+export function axisGroups(shape: readonly number[], reducedAxes: readonly number[]): AxisGroup[] {
+  const strides = stridesOf(shape);
+  const groups: AxisGroup[] = [];
+  shape.forEach((d, axis) => {
+    if (d === 1) return;
+    const reduced = reducedAxes.includes(axis);
+    const last = groups[groups.length - 1];
+    // Row-major: merging is valid because the previous group's innermost stride is d * stride.
+    if (last && last.reduced === reduced && last.stride === d * strides[axis]!) groups[groups.length - 1] = { size: last.size * d, stride: strides[axis]!, reduced };
+    else groups.push({ size: d, stride: strides[axis]!, reduced });
+  });
+  return groups;
+}
+
+export function emitReduce(node: Node, op: OpOf<'reduce'>, ctx: EmitContext): KernelDraft {
+  assertF32(node, ctx);
+  const xn = node.inputs[0]!;
+  const shape = ctx.values.type(xn).shape;
+  const count = op.axes.reduce((acc, a) => acc * shape[a]!, 1);
+
+  const p = new ParamList(ctx);
+  const x = p.read(xn);
+  const y = p.write(node.name);
+  assertNodeIndexable(node, ctx);
+
+  const groups = axisGroups(shape, op.axes);
+  const kept = groups.filter((g) => !g.reduced);
+  const reduced = groups.filter((g) => g.reduced);
+  const out = decompose('i', kept.map((_, j) => `o${j}`), kept.map((g) => g.size));
+  const base = plus(...kept.map((g, j) => times(out.coords[j]!, g.stride)));
+  const offset = plus(...reduced.map((g, j) => times(`r${j}`, g.stride)));
+  const loops: string[] = [];
+  reduced.forEach((g, j) => loops.push(`${'  '.repeat(j)}for (int r${j} = 0; r${j} < ${g.size}; ++r${j})`));
+  const body = [
+    `// y = mean over axes [${op.axes.join(',')}] of x ${typeText(ctx, xn)}${op.keepDims ? ' (keepDims)' : ''}: ${count} elements per output`,
+    `// merged axes (outermost first): ${groups.map((g) => `${g.reduced ? 'sum' : 'keep'} ${g.size} (stride ${g.stride})`).join(', ') || 'none'}`,
+    ...out.lines,
+    `__global const float* xp = ${x}${base === '0' ? '' : ` + ${base}`};`,
+    `float acc = 0.0f;`,
+    ...loops,
+    `${'  '.repeat(reduced.length)}acc += xp[${offset}];`,
+    `${y}[i] = acc / ${count}.0f;`,
+  ];
+  return plainDraft(ctx, node, p, numElements(node.type.shape), body);
+}
