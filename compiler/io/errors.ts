@@ -1,3 +1,5 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+
 /**
  * Errors caused by the user's input files (bad .npy, unreadable image, …).
  *
@@ -29,4 +31,19 @@ export function describeFsError(path: string, what: string, e: unknown): IoUserE
     default: reason = e instanceof Error ? e.message : String(e);
   }
   return new IoUserError(`cannot ${what} '${path}': ${reason}.`, { cause: e });
+}
+
+/**
+ * Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a reader
+ * never sees a half-written file; a failure is an IoUserError saying what could not be written.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, what: string): void {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw describeFsError(path, what, e);
+  }
 }

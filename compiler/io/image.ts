@@ -6,10 +6,10 @@
  * converted to RGB8 (16-bit samples are rounded to 8 bits, alpha is dropped, not composited);
  * JPEG (jpeg-js): baseline and progressive, grayscale, RGB, CMYK/YCCK.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { describeFsError, IoUserError } from './errors.js';
+import { describeFsError, IoUserError, writeFileAtomic } from './errors.js';
 
 const { PNG } = pngjs;
 
@@ -133,12 +133,5 @@ export function encodePng(img: PngInput, name = '<buffer>'): Uint8Array {
 /** Writes an 8-bit RGB (or gray / RGBA, see {@link PngInput}) image as PNG, via a temporary file and a rename. */
 export function writePng(path: string, img: PngInput): void {
   const bytes = encodePng(img, path);
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw describeFsError(path, 'write the PNG image', e);
-  }
+  writeFileAtomic(path, bytes, 'write the PNG image');
 }

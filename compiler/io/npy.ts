@@ -8,8 +8,8 @@
  *
  * Every problem with a file is an {@link IoUserError} whose message names the file.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { describeFsError, IoUserError } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { describeFsError, IoUserError, writeFileAtomic } from './errors.js';
 
 export type NpyDtype = 'f32' | 'i32' | 'u8';
 
@@ -329,12 +329,5 @@ export function encodeNpy(arr: NpyWritable, name = '<buffer>'): Uint8Array {
  */
 export function writeNpy(path: string, arr: NpyWritable): void {
   const bytes = encodeNpy(arr, path);
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw describeFsError(path, 'write the .npy file', e);
-  }
+  writeFileAtomic(path, bytes, 'write the .npy file');
 }
