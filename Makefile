@@ -40,12 +40,13 @@ FASTDEPTH := examples/fastdepth/model/model.json
 $(FASTDEPTH): dist/.stamp
 	node dist/examples/fastdepth/build.js examples/fastdepth/model
 
+# The demo compiles FastDepth itself, twice (fused and --no-fusion, both with --preprocess for a
+# 480x640 u8 camera frame), into kernels-out/fastdepth and kernels-out/fastdepth-unfused.
 demo: setup build $(FASTDEPTH)
-	node bin/edgecl.js compile examples/fastdepth/model -o kernels-out/fastdepth
 	node dist/examples/fastdepth/demo.js
 
 test: setup build
 	npx vitest run
 
 clean:
-	rm -rf dist kernels-out/fastdepth examples/fastdepth/model examples/out
+	rm -rf dist kernels-out/fastdepth kernels-out/fastdepth-unfused examples/fastdepth/model examples/out

@@ -7,10 +7,23 @@ import type { Node, ValueIndex } from '../ir/index.js';
 import type { WeightPacker } from './weights.js';
 
 export type KernelParam =
-  /** An activation tensor (graph input or node output) in a device buffer. */
-  | { readonly kind: 'tensor'; readonly name: string; readonly access: 'read' | 'write'; readonly value: string }
+  /**
+   * An activation tensor (graph input or node output) in a device buffer. `dtype` is its element
+   * type in the buffer: `f32`, or `u8` for a camera frame read by a fused load (`uchar*` in C).
+   */
+  | { readonly kind: 'tensor'; readonly name: string; readonly access: 'read' | 'write'; readonly value: string; readonly dtype: TensorParamDType }
   /** The packed constants; kernels index it with offsets baked into their source. */
   | { readonly kind: 'weights'; readonly name: 'W' };
+
+/** Element types a kernel's tensor parameter can have, with their C type. */
+export type TensorParamDType = 'f32' | 'u8';
+const C_TYPE: Readonly<Record<TensorParamDType, string>> = { f32: 'float', u8: 'uchar' };
+
+/** The C declaration of a parameter, as the kernel signature (and helper functions taking it) write it. */
+export function paramDeclaration(p: KernelParam): string {
+  if (p.kind === 'weights') return '__global const float* restrict W';
+  return p.access === 'read' ? `__global const ${C_TYPE[p.dtype]}* restrict ${p.name}` : `__global ${C_TYPE[p.dtype]}* restrict ${p.name}`;
+}
 
 export interface KernelDraft {
   readonly name: string;
@@ -61,14 +74,7 @@ export class ParamList {
   }
 
   signature(kernel: string): string {
-    const args = this.list.map((p) =>
-      p.kind === 'weights'
-        ? '__global const float* restrict W'
-        : p.access === 'read'
-          ? `__global const float* restrict ${p.name}`
-          : `__global float* restrict ${p.name}`,
-    );
-    return `__kernel void ${kernel}(${args.join(', ')})`;
+    return `__kernel void ${kernel}(${this.list.map(paramDeclaration).join(', ')})`;
   }
 
   private weights() {
@@ -79,7 +85,9 @@ export class ParamList {
     const known = this.byValue.get(value);
     if (known) return known;
     const name = access === 'write' ? `out${this.list.filter((p) => p.kind === 'tensor' && p.access === 'write').length}` : `in${this.list.filter((p) => p.kind === 'tensor' && p.access === 'read').length}`;
-    this.list.push({ kind: 'tensor', name, access, value });
+    // u8 only for a camera frame; emitters check which dtypes they accept before reading.
+    const dtype: TensorParamDType = this.ctx.values.type(value).dtype === 'u8' ? 'u8' : 'f32';
+    this.list.push({ kind: 'tensor', name, access, value, dtype });
     this.byValue.set(value, name);
     return name;
   }

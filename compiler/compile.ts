@@ -9,13 +9,19 @@ import { assembleArtifact, type ArtifactFiles } from '../codegen/artifact/assemb
 import { writeArtifact } from '../codegen/artifact/write.js';
 import { lowerGraph } from '../codegen/lower.js';
 import { loadModel } from './frontends/index.js';
-import { DEFAULT_PASSES, runPasses } from './passes/index.js';
+import { passPipeline, runPasses, type Pass } from './passes/index.js';
+import { preprocessPass } from './passes/preprocess.js';
+import { parsePreprocessSpec, preprocessRecord, resolvePreprocess, type ResolvedPreprocess } from './preprocess/spec.js';
 
 export interface CompileOptions {
   /** Artifact folder; default `kernels-out/<model name>`. */
   readonly output?: string;
   readonly inputShapes?: Record<string, number[]>;
   readonly printAfter?: readonly string[];
+  /** `--preprocess SPEC`: the input becomes a `u8` camera frame, preprocessed by the first kernel. */
+  readonly preprocess?: string;
+  /** `--no-fusion` gives false: only the canonical passes run, one kernel per IR op. */
+  readonly fusion?: boolean;
 }
 
 export interface CompileResult {
@@ -23,6 +29,8 @@ export interface CompileResult {
   readonly source: Graph;
   readonly optimized: Graph;
   readonly files: ArtifactFiles;
+  /** The preprocessing compiled in, bound to the model's input (with `preprocess`). */
+  readonly preprocess?: ResolvedPreprocess;
 }
 
 /** The model.json a path names (the file itself, or the one inside a folder). */
@@ -45,15 +53,22 @@ export function modelName(path: string): string {
 /** Compiles to artifact files in memory (no folder written). */
 export function compileToFiles(modelPath: string, opts: Omit<CompileOptions, 'output'> = {}): Omit<CompileResult, 'dir'> {
   const file = modelFile(modelPath);
+  // The spec is parsed before the model is read, so a mistyped option fails fast.
+  const spec = opts.preprocess === undefined ? undefined : parsePreprocessSpec(opts.preprocess);
   const source = loadModel(modelPath, { inputShapes: opts.inputShapes ?? {} });
-  const optimized = runPasses(source, DEFAULT_PASSES, { printAfter: opts.printAfter ?? [] });
+  const passes: Pass[] = [...(spec ? [preprocessPass(spec)] : []), ...passPipeline({ fusion: opts.fusion !== false })];
+  const optimized = runPasses(source, passes, { printAfter: opts.printAfter ?? [] });
   const lowered = lowerGraph(optimized);
   const files = assembleArtifact(optimized, lowered, {
     name: modelName(modelPath),
     sourceFile: file,
     sourceSha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
   });
-  return { source, optimized, files };
+  if (!spec) return { source, optimized, files };
+  // plan.json records the preprocessing on the frame input (runtimes ignore the field).
+  const pre = resolvePreprocess(spec, source);
+  const inputs = files.plan.inputs.map((i) => (i.name === pre.input ? { ...i, preprocess: preprocessRecord(pre) } : i));
+  return { source, optimized, files: { ...files, plan: { ...files.plan, inputs } }, preprocess: pre };
 }
 
 export function compileModel(modelPath: string, opts: CompileOptions = {}): CompileResult {

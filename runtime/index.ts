@@ -7,6 +7,8 @@ export type { KernelTiming, OutputTensor, ProfileResult, RunInputs, RunOutputs, 
 export { listDevices, findDevice, describeDevice, OpenCLError, ProgramBuildError } from './opencl/index.js';
 export type { DeviceInfo, DeviceType } from './opencl/index.js';
 export { RuntimeUserError, isUserError } from './errors.js';
+export { GUARD_WORD, GuardBandError } from './guards.js';
+export type { GuardViolation } from './guards.js';
 export { PLAN_FORMAT, SUPPORTED_PLAN_VERSIONS, validatePlan } from './plan.js';
 export type { ArgSpec, BufferSpec, FileDigest, IoSpec, KernelSpec, Plan, WeightEntry } from './plan.js';
 export { readArtifact, sha256 } from './artifact.js';

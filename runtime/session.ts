@@ -5,7 +5,8 @@
  * `open()`: the program is built, every buffer allocated, every kernel
  * created with its arguments set (shapes are static), and the launch sizes
  * packed into native arrays. `run()` then only copies inputs in, enqueues
- * the kernels in plan order and copies outputs out.
+ * the kernels in plan order and copies outputs out. With `guardBytes` (a test
+ * aid) every buffer is fenced by guard bands checked after each run (guards.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { RuntimeUserError } from './errors.js';
@@ -13,6 +14,7 @@ import { readArtifact, type Artifact } from './artifact.js';
 import type { IoSpec, KernelSpec, Plan } from './plan.js';
 import { allocate, arrayTypeName, describeValue, elementCount, isArrayOf, type IoDtype, type TensorData } from './dtypes.js';
 import { ReleaseStack } from './resources.js';
+import { GuardBandError, GuardBands, type GuardViolation } from './guards.js';
 import {
   OpenCLError,
   buildProgram,
@@ -21,6 +23,7 @@ import {
   createContext,
   createKernel,
   createQueue,
+  deviceMemBaseAddrAlignBytes,
   enqueueKernel,
   eventDurationMs,
   finish,
@@ -55,6 +58,12 @@ export interface SessionOptions {
   device?: string;
   /** Create the queue with CL_QUEUE_PROFILING_ENABLE (otherwise `profile()` creates a profiling queue on first use). */
   profiling?: boolean;
+  /**
+   * Test aid: fence every buffer with this many guard bytes on each side, filled with a sentinel,
+   * and check them after every run (a `GuardBandError` names the buffer, its values and the
+   * kernels that wrote outside it). Off (0) by default: it costs two reads per buffer per run.
+   */
+  guardBytes?: number;
 }
 
 export type RunInputs = Record<string, TensorData>;
@@ -103,6 +112,8 @@ interface Compiled {
   inputs: Map<string, IoBinding>;
   outputs: IoBinding[];
   launches: Launch[];
+  /** Present when the session was opened with `guardBytes`. */
+  guards: GuardBands | null;
 }
 
 export class Session {
@@ -131,10 +142,14 @@ export class Session {
 
   static open(artifactDir: string, opts: SessionOptions = {}): Session {
     const artifact = readArtifact(artifactDir);
+    const guardBytes = opts.guardBytes ?? 0;
+    if (!Number.isSafeInteger(guardBytes) || guardBytes < 0) {
+      throw new RuntimeUserError(`SessionOptions.guardBytes must be a non-negative integer (bytes fenced on each side of every buffer), got ${typeof guardBytes === 'number' ? String(guardBytes) : describeValue(guardBytes)}.`);
+    }
     const device = selectDevice(opts.device ?? process.env.EDGECL_DEVICE);
     const resources = new ReleaseStack();
     try {
-      const compiled = compile(artifact, device, opts.profiling === true, resources);
+      const compiled = compile(artifact, device, opts.profiling === true, guardBytes, resources);
       return new Session(artifact, device, compiled, resources);
     } catch (e) {
       resources.releaseAll(); // the original error is the one worth reporting
@@ -157,7 +172,9 @@ export class Session {
         const status = enqueueKernel(c.queue, launch.kernel, launch.range);
         if (status !== 0) throw this.launchError(status, i, c);
       }
-      return this.readOutputs(c.queue, c);
+      const outputs = this.readOutputs(c.queue, c);
+      if (c.guards) this.checkGuards(c.queue, c, c.guards, inputs);
+      return outputs;
     });
   }
 
@@ -182,6 +199,7 @@ export class Session {
         }
         this.readOutputs(queue, c); // ends blocking: every kernel before it has finished
         const totalMs = performance.now() - t0;
+        if (c.guards) this.checkGuards(queue, c, c.guards, inputs);
         const kernels = c.launches.map((l, i) => ({ name: l.spec.name, nodes: l.spec.nodes, ms: eventDurationMs(events[i]!) }));
         return { totalMs, kernels };
       });
@@ -266,6 +284,37 @@ export class Session {
     }
   }
 
+  /**
+   * Reads every guard band back; if one changed, replays the run one launch at a time (same
+   * inputs, guards restored) to find the kernels that write there, restores the guards so the
+   * session stays usable, and throws a GuardBandError.
+   */
+  private checkGuards(queue: ClCommandQueue, c: Compiled, guards: GuardBands, inputs: RunInputs): void {
+    const found = guards.check(queue);
+    if (found.length === 0) return;
+    const tripped = new Set(found.map((v) => v.buffer));
+    const writers = new Map<number, string[]>(found.map((v) => [v.buffer, []]));
+    guards.refill(queue, tripped);
+    this.writeInputs(queue, c, inputs);
+    for (let i = 0; i < c.launches.length; i++) {
+      const launch = c.launches[i]!;
+      const status = enqueueKernel(queue, launch.kernel, launch.range);
+      if (status !== 0) throw this.launchError(status, i, c);
+      const now = guards.check(queue, tripped); // ends with clFinish: launch i is complete
+      if (now.length === 0) continue;
+      for (const v of now) {
+        const list = writers.get(v.buffer)!;
+        const who = `${launch.spec.name} (launch ${i})`;
+        if (!list.includes(who)) list.push(who);
+      }
+      // Restore them, so a later launch writing there too is named as well.
+      guards.refill(queue, new Set(now.map((v) => v.buffer)));
+    }
+    guards.refill(queue);
+    const violations: GuardViolation[] = found.map((v) => ({ ...v, writers: writers.get(v.buffer)! }));
+    throw new GuardBandError(this.dir, violations);
+  }
+
   private launchError(status: number, index: number, c: Compiled): OpenCLError {
     const spec = c.launches[index]!.spec;
     return new OpenCLError('clEnqueueNDRangeKernel', status, `kernel "${spec.name}", launch ${index} of ${c.launches.length}, global [${spec.global.join(', ')}], local ${spec.local ? `[${spec.local.join(', ')}]` : 'null'}, artifact ${this.dir}`);
@@ -273,7 +322,7 @@ export class Session {
 }
 
 /** Creates every OpenCL object the artifact needs, registering each with `res` as soon as it exists. */
-function compile(artifact: Artifact, device: DeviceHandle, profiling: boolean, res: ReleaseStack): Compiled {
+function compile(artifact: Artifact, device: DeviceHandle, profiling: boolean, guardBytes: number, res: ReleaseStack): Compiled {
   const { plan, dir } = artifact;
   const label = `model.cl of artifact ${dir}`;
   const dev = device.device;
@@ -282,13 +331,17 @@ function compile(artifact: Artifact, device: DeviceHandle, profiling: boolean, r
   const queue = res.own(createQueue(context, dev, { profiling }), releaseQueue);
   const program = res.own(buildProgram(context, dev, artifact.source, plan.buildOptions, label, device.info.name), releaseProgram);
 
+  const guards = guardBytes > 0 ? new GuardBands(guardBytes, deviceMemBaseAddrAlignBytes(dev), plan.kernels) : null;
   const buffers = plan.buffers.map((b) => {
-    if (b.bytes > device.info.maxMemAllocBytes) {
-      throw new RuntimeUserError(`buffer ${b.id} of artifact ${dir} needs ${b.bytes} bytes, more than "${device.info.name}" can allocate at once (${device.info.maxMemAllocBytes}).`);
+    const bytes = guards ? guards.parentBytes(b.bytes) : b.bytes;
+    if (bytes > device.info.maxMemAllocBytes) {
+      throw new RuntimeUserError(`buffer ${b.id} of artifact ${dir} needs ${bytes} bytes${guards ? ' with its guard bands' : ''}, more than "${device.info.name}" can allocate at once (${device.info.maxMemAllocBytes}).`);
     }
+    if (guards) return guards.allocate(context, b, res);
     // OpenCL forbids zero-sized buffers.
     return res.own(createBuffer(context, C.CL_MEM_READ_WRITE, Math.max(b.bytes, 4), null, `buffer ${b.id}`), releaseMem);
   });
+  guards?.fillAll(queue);
   const weights = res.own(
     artifact.weights.length > 0
       ? createBuffer(context, C.CL_MEM_READ_ONLY | C.CL_MEM_COPY_HOST_PTR, artifact.weights.length, artifact.weights, 'weights.bin')
@@ -328,6 +381,7 @@ function compile(artifact: Artifact, device: DeviceHandle, profiling: boolean, r
     inputs: new Map(plan.inputs.map((s) => [s.name, bind('input')(s)])),
     outputs: plan.outputs.map(bind('output')),
     launches,
+    guards,
   };
 }
 

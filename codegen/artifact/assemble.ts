@@ -5,14 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { formatNode, type Graph } from '../../ir/index.js';
-import { assignBuffers } from '../buffers.js';
 import type { LoweredGraph } from '../lower.js';
+import { memoryReport, planMemory, type MemoryReport } from '../memory-plan.js';
 import { PLAN_FORMAT, PLAN_VERSION, type ArgSpec, type IoDType, type IoSpec, type Plan } from './plan-format.js';
 
 export interface ArtifactFiles {
   readonly plan: Plan;
   readonly source: string;
   readonly weights: Uint8Array;
+  /** Activation bytes with one buffer per value and as planned (the compile report's line). */
+  readonly memory: MemoryReport;
 }
 
 export interface AssembleOptions {
@@ -21,6 +23,8 @@ export interface AssembleOptions {
   /** Path of the model file compiled, as given by the user, and its sha256. */
   readonly sourceFile: string;
   readonly sourceSha256: string;
+  /** Share buffers between values whose live ranges do not overlap (default true; false: one buffer per value). */
+  readonly reuseBuffers?: boolean;
 }
 
 /** OpenCL 1.2 is what the Adreno 530 driver offers; nothing newer is used. */
@@ -53,7 +57,8 @@ function renderSource(graph: Graph, lowered: LoweredGraph): string {
 }
 
 export function assembleArtifact(graph: Graph, lowered: LoweredGraph, opts: AssembleOptions): ArtifactFiles {
-  const { buffers, bufferOf } = assignBuffers(graph);
+  const memory = planMemory(graph, lowered, { reuse: opts.reuseBuffers !== false });
+  const { buffers, bufferOf } = memory;
   const bufferFor = (value: string): number => {
     const b = bufferOf.get(value);
     if (b === undefined) throw new Error(`artifact: value '${value}' has no buffer`);
@@ -88,5 +93,5 @@ export function assembleArtifact(graph: Graph, lowered: LoweredGraph, opts: Asse
       'weights.bin': { bytes: weights.byteLength, sha256: sha256(weights) },
     },
   };
-  return { plan, source, weights };
+  return { plan, source, weights, memory: memoryReport(memory) };
 }

@@ -15,6 +15,24 @@ export interface IoSpec {
   dtype: IoDType;
   /** The device buffer that holds this input or output. */
   buffer: number;
+  /** An input compiled with `--preprocess` is the raw `u8` camera frame; this says how the kernels turn it into the model's input. Runtimes may ignore it. */
+  preprocess?: PreprocessRecord;
+}
+
+/** The camera preprocessing of a frame input (compiler/preprocess/spec.ts writes it). */
+export interface PreprocessRecord {
+  /** The canonical `--preprocess` text; it parses back to the same preprocessing. */
+  spec: string;
+  /** The frame's shape, `[1, H, W, 3]`. */
+  frame: number[];
+  order: 'rgb' | 'bgr';
+  resize: 'bilinear' | 'nearest';
+  coords: 'asymmetric' | 'align_corners' | 'half_pixel';
+  /** The model input's `[h, w]` the frame is resized to. */
+  size: number[];
+  /** Per model channel (RGB): `x · scale[c] + offset[c]`. */
+  scale: number[];
+  offset: number[];
 }
 
 export interface BufferSpec {

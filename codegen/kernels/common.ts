@@ -3,8 +3,11 @@
  * decomposition, window coordinates with only the bounds checks a shape needs, the 32-bit index
  * guard, and the draft record. They only write C text; each family decides what it computes.
  */
-import { numElements, UserError, type Node, type Shape } from '../../ir/index.js';
+import { numElements, UserError, type Node } from '../../ir/index.js';
 import { elementwiseKernel, type EmitContext, type KernelDraft, type ParamList } from '../kernel-draft.js';
+import { plus, times } from '../render/index-math.js';
+
+export { decompose, flatIndex, plus, times, usedDeclarations } from '../render/index-math.js';
 
 /** Kernels index with OpenCL `int`; every flat index and product they form must stay below this. */
 export const INT_INDEX_LIMIT = 2 ** 31 - 1;
@@ -50,66 +53,6 @@ export function assertF32(node: Node, ctx: EmitContext): void {
 }
 
 /**
- * Splits the flat index `index` into one coordinate per axis of `shape` (row-major), named
- * `names`. Only axes of extent > 1 get a declaration; `coords[axis]` is the name to use in
- * index expressions, or `'0'` for an extent-1 axis (which `plus`/`times` then drop).
- */
-export function decompose(index: string, names: readonly string[], shape: Shape): { readonly lines: string[]; readonly coords: string[] } {
-  if (names.length !== shape.length) throw new Error(`decompose: ${names.length} names for rank ${shape.length}`);
-  const lines: string[] = [];
-  const coords = names.map((n, axis) => (shape[axis] === 1 ? '0' : n));
-  let stride = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    const d = shape[axis]!;
-    if (d !== 1) {
-      // No modulo when every outer axis has extent 1: the quotient is already < d.
-      const outermost = shape.slice(0, axis).every((e) => e === 1);
-      const quotient = stride === 1 ? index : `${index} / ${stride}`;
-      const expr = outermost ? quotient : stride === 1 ? `${index} % ${d}` : `(${quotient}) % ${d}`;
-      lines.push(`const int ${names[axis]} = ${expr};`);
-    }
-    stride *= d;
-  }
-  return { lines: lines.reverse(), coords };
-}
-
-/** `a * k`, simplified for k = 1 and a = 0; a sum `a` is parenthesized. */
-export function times(a: string, k: number): string {
-  if (k === 0 || a === '0') return '0';
-  if (k === 1) return a;
-  return / [-+] /.test(a) && !wrapped(a) ? `(${a}) * ${k}` : `${a} * ${k}`;
-}
-
-/** Whether `e` is one parenthesized expression, `(…)`. */
-function wrapped(e: string): boolean {
-  if (!e.startsWith('(') || !e.endsWith(')')) return false;
-  let depth = 0;
-  for (let i = 0; i < e.length; i++) {
-    if (e[i] === '(') depth++;
-    else if (e[i] === ')' && --depth === 0 && i < e.length - 1) return false;
-  }
-  return true;
-}
-
-/** `a + b + …`, dropping zero terms. */
-export function plus(...terms: string[]): string {
-  const t = terms.filter((x) => x !== '0');
-  return t.length ? t.join(' + ') : '0';
-}
-
-/**
- * Row-major flat index of `coords` in `shape`, in Horner form (`(iy * W + ix) * C + c`), with
- * `'0'` coordinates and unit factors dropped. The last coordinate may be any expression to add.
- */
-export function flatIndex(coords: readonly string[], shape: Shape): string {
-  let acc = '0';
-  coords.forEach((c, axis) => {
-    acc = axis === 0 ? c : plus(times(acc, shape[axis]!), c);
-  });
-  return acc;
-}
-
-/**
  * One spatial axis of a windowed op: the input coordinate `o * stride + k * dilation - padBefore`
  * and the bounds test it needs. Only the checks that can fail for these sizes are emitted.
  */
@@ -144,7 +87,16 @@ export function indent(lines: readonly string[], depth: number): string[] {
 }
 
 /**
- * A draft whose global size is `total` work items (bounds-guarded), `local` left to the driver.
+ * Work-group size of the one-work-item-per-output kernels: 64 = two NVIDIA warps, one Adreno 5xx
+ * wave. Left to the driver (local = NULL), OpenCL 1.2 must pick a divisor of the global size, and
+ * a size like 7·7·13 = 637 then gets groups of 7 or 49; an explicit 64 with the global size rounded
+ * up (the kernels guard `i >= total`) keeps every group full but the last.
+ */
+export const GROUP_SIZE = 64;
+
+/**
+ * A draft of `total` work items (bounds-guarded) in groups of GROUP_SIZE, the global size rounded
+ * up to a multiple of it.
  * `preamble` is program-scope C placed before the kernel (e.g. `__constant` tables); a caller
  * that names such tables after the kernel allocates `name` first.
  */
@@ -156,8 +108,8 @@ export function plainDraft(ctx: EmitContext, node: Node, p: ParamList, total: nu
     nodes: [node.name],
     params: p.params,
     source: preamble + elementwiseKernel(p, name, total, indent(body, 1).join('\n')),
-    global: [total],
-    local: null,
+    global: [Math.max(1, Math.ceil(total / GROUP_SIZE)) * GROUP_SIZE],
+    local: [GROUP_SIZE],
   };
 }
 

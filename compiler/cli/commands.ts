@@ -2,28 +2,31 @@
  * The CLI commands (DESIGN.md, "CLI"). Each takes parsed options and writes its report to
  * stdout; failures throw and main.ts turns them into an exit status.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../../ir/index.js';
+import { formatMemoryReport } from '../../codegen/memory-plan.js';
 import { listDevices, Session } from '../../runtime/index.js';
 import { compileModel } from '../compile.js';
 import { readImage } from '../io/image.js';
 import { readNpy, writeNpy } from '../io/npy.js';
-import { runTfjsReference, seededInputs } from '../reference/tfjs-reference.js';
+import { runTfjsReference, seededFrame, seededInputs, type ReferenceInput } from '../reference/tfjs-reference.js';
 import { compareTensors } from './compare.js';
+import { inspectArtifact, inspectModel, renderInspectHtml, renderInspectText } from './inspect.js';
 import { outputFileName, parseNamedFiles } from './options.js';
 
 type Out = (line: string) => void;
 type HostTensor = Float32Array | Uint8Array | Int32Array;
 
-export function cmdCompile(model: string, opts: { output?: string; inputShapes: Record<string, number[]>; printAfter: string[] }, out: Out) {
+export function cmdCompile(model: string, opts: { output?: string; inputShapes: Record<string, number[]>; printAfter: string[]; preprocess?: string; fusion?: boolean }, out: Out) {
   const t0 = performance.now();
   const r = compileModel(model, opts);
   const ms = performance.now() - t0;
   out(`compiled ${model} → ${r.dir}`);
   out(`  ${r.source.nodes.length} IR nodes, ${r.files.plan.kernels.length} kernels, ${(r.files.weights.byteLength / 1e6).toFixed(2)} MB weights, ${ms.toFixed(0)} ms`);
-  for (const i of r.files.plan.inputs) out(`  input  ${i.name}: ${i.dtype}[${i.shape.join(',')}]`);
+  out(`  ${formatMemoryReport(r.files.memory)}`);
+  for (const i of r.files.plan.inputs) out(`  input  ${i.name}: ${i.dtype}[${i.shape.join(',')}]${i.preprocess ? ` (camera frame → f32[1,${i.preprocess.size.join(',')},3]: ${i.preprocess.spec})` : ''}`);
   for (const o of r.files.plan.outputs) out(`  output ${o.name}: ${o.dtype}[${o.shape.join(',')}]`);
 }
 
@@ -76,11 +79,27 @@ export function cmdRun(artifact: string, opts: { inputs: string[]; output: strin
   }
 }
 
-export async function cmdCheck(model: string, opts: { inputShapes: Record<string, number[]>; tolerance: number; seed: number; device?: string }, out: Out): Promise<boolean> {
+export async function cmdCheck(
+  model: string,
+  opts: { inputShapes: Record<string, number[]>; tolerance: number; seed: number; device?: string; preprocess?: string; fusion?: boolean },
+  out: Out,
+): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), 'edgecl-check-'));
   try {
-    const compiled = compileModel(model, { inputShapes: opts.inputShapes, output: join(dir, 'artifact') });
-    const inputs = seededInputs(compiled.source, opts.seed);
+    const compiled = compileModel(model, {
+      inputShapes: opts.inputShapes,
+      output: join(dir, 'artifact'),
+      ...(opts.preprocess === undefined ? {} : { preprocess: opts.preprocess }),
+      ...(opts.fusion === undefined ? {} : { fusion: opts.fusion }),
+    });
+    const inputs: Record<string, ReferenceInput> = seededInputs(compiled.source, opts.seed);
+    const pre = compiled.preprocess;
+    if (pre) {
+      // The artifact takes the raw frame: seeded integers 0..255, preprocessed by TF.js for the reference.
+      const shape = [1, ...pre.frame];
+      inputs[pre.input] = { shape, data: seededFrame(shape, opts.seed) };
+      out(`input ${pre.input}: seeded u8 frame [${shape.join(',')}], preprocessed by TensorFlow.js for the reference (${compiled.files.plan.inputs.find((i) => i.name === pre.input)?.preprocess?.spec})`);
+    }
     const session = Session.open(compiled.dir, opts.device === undefined ? {} : { device: opts.device });
     let actual;
     try {
@@ -89,7 +108,7 @@ export async function cmdCheck(model: string, opts: { inputShapes: Record<string
     } finally {
       session.dispose();
     }
-    const reference = await runTfjsReference(model, inputs);
+    const reference = await runTfjsReference(model, inputs, pre ? { preprocess: pre } : {});
     let ok = true;
     for (const o of compiled.files.plan.outputs) {
       const ref = reference[o.name];
@@ -131,6 +150,21 @@ export function cmdBench(artifact: string, opts: { iterations: number; device?: 
     for (const k of top) out(`  ${k.ms.toFixed(3).padStart(9)} ms  ${k.name}`);
   } finally {
     session.dispose();
+  }
+}
+
+export function cmdInspect(target: string, opts: { inputShapes: Record<string, number[]>; preprocess?: string; html?: string }, out: Out) {
+  // An artifact folder holds plan.json; anything else is a model (file or folder).
+  const report = existsSync(join(target, 'plan.json')) ? inspectArtifact(target) : inspectModel(target, opts);
+  out(renderInspectText(report).trimEnd());
+  if (opts.html !== undefined) {
+    try {
+      mkdirSync(dirname(opts.html), { recursive: true });
+      writeFileSync(opts.html, renderInspectHtml(report));
+    } catch (e) {
+      throw new UserError(`--html ${opts.html}: cannot write the page (${(e as Error).message}).`);
+    }
+    out(`wrote ${opts.html}`);
   }
 }
 

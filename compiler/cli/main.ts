@@ -4,17 +4,23 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../../ir/index.js';
-import { cmdBench, cmdCheck, cmdCompile, cmdDevices, cmdRun } from './commands.js';
+import { PREPROCESS_EXAMPLE } from '../preprocess/spec.js';
+import { cmdBench, cmdCheck, cmdCompile, cmdDevices, cmdInspect, cmdRun } from './commands.js';
 import { parseInputShapes, positiveInt } from './options.js';
 
 const USAGE = `usage:
-  edgecl compile <model> [-o <dir>] [--input-shape NAME=1,224,224,3] [--print-after PASS|all] [--device SEL]
+  edgecl compile <model> [-o <dir>] [--input-shape NAME=1,224,224,3] [--preprocess SPEC] [--no-fusion] [--print-after PASS|all] [--device SEL]
   edgecl run <artifact> --input NAME=<file.npy|.png|.jpg> … [--output <dir>] [--device SEL]
-  edgecl check <model> [--input-shape …] [--tolerance 1e-4] [--seed N] [--device SEL]
+  edgecl check <model> [--input-shape …] [--preprocess SPEC] [--no-fusion] [--tolerance 1e-4] [--seed N] [--device SEL]
   edgecl bench <artifact> [--iterations N] [--device SEL]
+  edgecl inspect <model|artifact> [--input-shape …] [--preprocess SPEC] [--html FILE]
   edgecl devices
 options common to all: --verbose (stack traces), --help
 <model> is a TF.js model.json (graph or layers model) or the folder holding it.
+--preprocess SPEC: the model input becomes a u8 camera frame, resized and normalized inside the first kernel;
+  SPEC is key=value,…: frame=HxWx3 [order=rgb|bgr] [resize=bilinear|nearest] [coords=asymmetric|align_corners|half_pixel]
+  [scale=S[/S/S],offset=O[/O/O] | mean=M[/M/M],std=D[/D/D]] [input=NAME], e.g. ${PREPROCESS_EXAMPLE}
+--no-fusion: one kernel per IR op (for comparison).
 --device SEL (or EDGECL_DEVICE): a substring of the OpenCL platform or device name, optionally :index.`;
 
 const OPTIONS = {
@@ -26,6 +32,9 @@ const OPTIONS = {
   tolerance: { type: 'string' },
   seed: { type: 'string' },
   iterations: { type: 'string' },
+  preprocess: { type: 'string' },
+  'no-fusion': { type: 'boolean' },
+  html: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
@@ -59,9 +68,10 @@ async function dispatch(argv: string[], out: (s: string) => void): Promise<numbe
   };
   const device = v.device ?? process.env['EDGECL_DEVICE'];
   const deviceOpt = device === undefined ? {} : { device };
+  const compileOpts = { ...(v.preprocess === undefined ? {} : { preprocess: v.preprocess }), ...(v['no-fusion'] ? { fusion: false } : {}) };
   switch (command) {
     case 'compile':
-      cmdCompile(needTarget('a model file'), { ...(v.output === undefined ? {} : { output: v.output }), inputShapes: parseInputShapes(v['input-shape'] ?? []), printAfter: v['print-after'] ?? [] }, out);
+      cmdCompile(needTarget('a model file'), { ...(v.output === undefined ? {} : { output: v.output }), inputShapes: parseInputShapes(v['input-shape'] ?? []), printAfter: v['print-after'] ?? [], ...compileOpts }, out);
       return 0;
     case 'run':
       cmdRun(needTarget('an artifact folder'), { inputs: v.input ?? [], output: v.output ?? '.', ...deviceOpt }, out);
@@ -69,11 +79,14 @@ async function dispatch(argv: string[], out: (s: string) => void): Promise<numbe
     case 'check': {
       const tolerance = v.tolerance === undefined ? 1e-4 : Number(v.tolerance);
       if (!(tolerance > 0)) throw new UserError(`--tolerance '${v.tolerance}': expected a positive number.`);
-      const ok = await cmdCheck(needTarget('a model file'), { inputShapes: parseInputShapes(v['input-shape'] ?? []), tolerance, seed: positiveInt('--seed', v.seed, 1), ...deviceOpt }, out);
+      const ok = await cmdCheck(needTarget('a model file'), { inputShapes: parseInputShapes(v['input-shape'] ?? []), tolerance, seed: positiveInt('--seed', v.seed, 1), ...deviceOpt, ...compileOpts }, out);
       return ok ? 0 : 1;
     }
     case 'bench':
       cmdBench(needTarget('an artifact folder'), { iterations: positiveInt('--iterations', v.iterations, 50), ...deviceOpt }, out);
+      return 0;
+    case 'inspect':
+      cmdInspect(needTarget('a model file or an artifact folder'), { inputShapes: parseInputShapes(v['input-shape'] ?? []), ...(v.preprocess === undefined ? {} : { preprocess: v.preprocess }), ...(v.html === undefined ? {} : { html: v.html }) }, out);
       return 0;
     case 'devices':
       cmdDevices(out);

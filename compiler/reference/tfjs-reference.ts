@@ -19,11 +19,26 @@ import { parseKerasModel } from '../frontends/keras-layers.js';
 import { defaultTfOutputs } from '../frontends/tf-ops.js';
 import { signatureOutputs } from '../frontends/tfjs-graph.js';
 import { kerasModelConfig } from '../frontends/tfjs-layers.js';
+import type { ResolvedPreprocess } from '../preprocess/spec.js';
 
 /** A float32 tensor on the host. */
 export interface HostTensor {
   readonly shape: number[];
   readonly data: Float32Array;
+}
+
+/** An input of the reference run: f32 values, or a `u8` camera frame when preprocessing. */
+export interface ReferenceInput {
+  readonly shape: number[];
+  readonly data: Float32Array | Uint8Array;
+}
+
+export interface ReferenceOptions {
+  /**
+   * `--preprocess`: the input `preprocess.input` is a `u8` frame `[1,H,W,3]`, and TensorFlow.js
+   * turns it into the model's input before running the unfused source model.
+   */
+  readonly preprocess?: ResolvedPreprocess;
 }
 
 let backendReady: Promise<void> | undefined;
@@ -53,18 +68,44 @@ export function graphModelOutputNames(json: Readonly<Record<string, unknown>>): 
 }
 
 /**
- * Runs the model at `modelPath` (model.json or its folder) in TensorFlow.js on `inputs`
- * (keyed by input name) and returns every output, keyed like the IR graph's outputs.
+ * The camera preprocessing in TensorFlow.js's own ops, the meaning `--preprocess` must keep:
+ * the `u8` frame as floats, BGR→RGB when asked, `tf.image.resizeBilinear` (or
+ * `resizeNearestNeighbor`) to the model's input size with the spec's coordinate convention, then
+ * `x · scale + offset` per channel. The result is the f32 `[1,h,w,3]` model input.
  */
-export async function runTfjsReference(modelPath: string, inputs: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+export function preprocessFrameTfjs(frame: ReferenceInput, pre: ResolvedPreprocess): tf.Tensor4D {
+  const [n, H, W, C] = frame.shape;
+  if (frame.shape.length !== 4 || n !== 1 || H !== pre.frame[0] || W !== pre.frame[1] || C !== 3 || frame.data.length !== numElements(frame.shape)) {
+    throw new Error(`reference: the frame for '${pre.input}' must be [1,${pre.frame.join(',')}] with as many values, got [${frame.shape.join(',')}] with ${frame.data.length}`);
+  }
+  return tf.tidy(() => {
+    let x = tf.tensor4d(Float32Array.from(frame.data), [1, H, W, 3], 'float32');
+    if (pre.order === 'bgr') x = tf.reverse(x, -1);
+    const size: [number, number] = [pre.size[0], pre.size[1]];
+    const alignCorners = pre.coords === 'align_corners';
+    const halfPixel = pre.coords === 'half_pixel';
+    x = pre.resize === 'bilinear' ? tf.image.resizeBilinear(x, size, alignCorners, halfPixel) : tf.image.resizeNearestNeighbor(x, size, alignCorners, halfPixel);
+    return tf.add(tf.mul(x, tf.tensor1d([...pre.scale])), tf.tensor1d([...pre.offset]));
+  });
+}
+
+/**
+ * Runs the model at `modelPath` (model.json or its folder) in TensorFlow.js on `inputs`
+ * (keyed by input name) and returns every output, keyed like the IR graph's outputs. With
+ * `opts.preprocess`, that input is a `u8` frame preprocessed by `preprocessFrameTfjs` first.
+ */
+export async function runTfjsReference(modelPath: string, inputs: Record<string, ReferenceInput>, opts: ReferenceOptions = {}): Promise<Record<string, HostTensor>> {
   await ensureCpuBackend();
   const { path: file, json } = readModelJson(modelPath);
   const format = detectFormat(json, file);
   const files = readTfjsModelShards(file, json);
   const handler = fileIOHandler(files);
-  const toTensor = (name: string, t: HostTensor) => {
+  const pre = opts.preprocess;
+  if (pre && !inputs[pre.input]) throw new Error(`reference: missing the camera frame for input '${pre.input}'`);
+  const toTensor = (name: string, t: ReferenceInput): tf.Tensor => {
+    if (pre && name === pre.input) return preprocessFrameTfjs(t, pre);
     if (t.data.length !== numElements(t.shape)) throw new Error(`reference: input '${name}' has ${t.data.length} values for shape [${t.shape.join(',')}]`);
-    return tf.tensor(t.data, t.shape, 'float32');
+    return tf.tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), t.shape, 'float32');
   };
   const fromTensor = async (t: tf.Tensor): Promise<HostTensor> => {
     const data = await t.data();
@@ -137,6 +178,17 @@ export function seededInputs(graph: Graph, seed: number): Record<string, HostTen
     out[input.name] = { shape: [...input.type.shape], data };
   });
   return out;
+}
+
+/**
+ * A deterministic random `u8` camera frame of `shape` (`[1,H,W,3]`): integers 0..255, uniform,
+ * for `edgecl check --preprocess` and the tests. `stream` separates several frames of one seed.
+ */
+export function seededFrame(shape: readonly number[], seed: number, stream = 0): Uint8Array {
+  const next = mulberry32((seed >>> 0) ^ Math.imul(stream + 1, 0x85ebca6b));
+  const data = new Uint8Array(numElements(shape));
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
+  return data;
 }
 
 /** Mulberry32: a small, fast, well-distributed 32-bit PRNG; returns floats in [0, 1). */

@@ -16,6 +16,8 @@ export const CL_DEVICE_TYPE = 0x1000;
 export const CL_DEVICE_MAX_COMPUTE_UNITS = 0x1002;
 export const CL_DEVICE_MAX_WORK_GROUP_SIZE = 0x1004;
 export const CL_DEVICE_MAX_MEM_ALLOC_SIZE = 0x1010;
+/** In bits: sub-buffer origins must be multiples of it (CL_MISALIGNED_SUB_BUFFER_OFFSET otherwise). */
+export const CL_DEVICE_MEM_BASE_ADDR_ALIGN = 0x1019;
 export const CL_DEVICE_GLOBAL_MEM_SIZE = 0x101f;
 export const CL_DEVICE_NAME = 0x102b;
 export const CL_DEVICE_VENDOR = 0x102c;
@@ -32,6 +34,9 @@ export const CL_MEM_READ_WRITE = 1 << 0;
 export const CL_MEM_WRITE_ONLY = 1 << 1;
 export const CL_MEM_READ_ONLY = 1 << 2;
 export const CL_MEM_COPY_HOST_PTR = 1 << 5;
+
+// cl_buffer_create_type (clCreateSubBuffer)
+export const CL_BUFFER_CREATE_TYPE_REGION = 0x1220;
 
 // cl_program_build_info
 export const CL_PROGRAM_BUILD_LOG = 0x1183;

@@ -8,6 +8,7 @@
 import { cl, SIZE_T_BYTES, type ClDeviceId, type ClEvent, type ClKernel, type ClPlatformId, type ClProgram, type HostMemory, type OutBox } from './lib.js';
 import { check } from './errors.js';
 import {
+  CL_DEVICE_MEM_BASE_ADDR_ALIGN,
   CL_KERNEL_NUM_ARGS,
   CL_KERNEL_WORK_GROUP_SIZE,
   CL_PROGRAM_BUILD_LOG,
@@ -66,6 +67,9 @@ export const deviceString = (d: ClDeviceId, param: number): string => queryStrin
 export const deviceUint = (d: ClDeviceId, param: number): number => queryUint('clGetDeviceInfo', deviceQuery(d), param);
 export const deviceUlong = (d: ClDeviceId, param: number): number => queryUlong('clGetDeviceInfo', deviceQuery(d), param);
 export const deviceSizeT = (d: ClDeviceId, param: number): number => querySizeT('clGetDeviceInfo', deviceQuery(d), param);
+
+/** CL_DEVICE_MEM_BASE_ADDR_ALIGN in bytes (the device reports bits): the alignment of sub-buffer origins. */
+export const deviceMemBaseAddrAlignBytes = (d: ClDeviceId): number => Math.max(1, deviceUint(d, CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
 
 // ---- programs and kernels --------------------------------------------------
 

@@ -38,6 +38,8 @@ export interface ClApi {
   clCreateContext(props: null, numDevices: number, devices: ClDeviceId[], notify: null, userData: null, err: Int32Array): ClContext | null;
   clCreateCommandQueue(context: ClContext, device: ClDeviceId, properties: number, err: Int32Array): ClCommandQueue | null;
   clCreateBuffer(context: ClContext, flags: number, size: number, hostPtr: HostMemory | null, err: Int32Array): ClMem | null;
+  /** `info` holds a cl_buffer_region: { size_t origin; size_t size; }. */
+  clCreateSubBuffer(buffer: ClMem, flags: number, createType: number, info: Buffer, err: Int32Array): ClMem | null;
   clEnqueueWriteBuffer(queue: ClCommandQueue, mem: ClMem, blocking: number, offset: number, size: number, ptr: HostMemory, numEvents: 0, waitList: null, event: OutBox<ClEvent | null> | null): number;
   clEnqueueReadBuffer(queue: ClCommandQueue, mem: ClMem, blocking: number, offset: number, size: number, ptr: HostMemory, numEvents: 0, waitList: null, event: OutBox<ClEvent | null> | null): number;
   clCreateProgramWithSource(context: ClContext, count: number, strings: string[], lengths: null, err: Int32Array): ClProgram | null;
@@ -119,6 +121,7 @@ function bind(lib: koffi.IKoffiLib): ClApi {
     clCreateContext: f('cl_context clCreateContext(const intptr_t *properties, cl_uint num_devices, const cl_device_id *devices, void *pfn_notify, void *user_data, cl_int *errcode_ret)'),
     clCreateCommandQueue: f('cl_command_queue clCreateCommandQueue(cl_context context, cl_device_id device, cl_bitfield properties, cl_int *errcode_ret)'),
     clCreateBuffer: f('cl_mem clCreateBuffer(cl_context context, cl_bitfield flags, size_t size, void *host_ptr, cl_int *errcode_ret)'),
+    clCreateSubBuffer: f('cl_mem clCreateSubBuffer(cl_mem buffer, cl_bitfield flags, cl_uint buffer_create_type, const void *buffer_create_info, cl_int *errcode_ret)'),
     clEnqueueWriteBuffer: f('cl_int clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer, cl_uint blocking, size_t offset, size_t size, const void *ptr, cl_uint num_events, const cl_event *wait_list, _Out_ cl_event *event)'),
     clEnqueueReadBuffer: f('cl_int clEnqueueReadBuffer(cl_command_queue queue, cl_mem buffer, cl_uint blocking, size_t offset, size_t size, void *ptr, cl_uint num_events, const cl_event *wait_list, _Out_ cl_event *event)'),
     clCreateProgramWithSource: f('cl_program clCreateProgramWithSource(cl_context context, cl_uint count, const char **strings, const size_t *lengths, cl_int *errcode_ret)'),

@@ -1,7 +1,9 @@
 /** Buffers: creation and host <-> device copies. */
 import { cl, type ClCommandQueue, type ClContext, type ClMem, type HostMemory } from './lib.js';
 import { OpenCLError, check } from './errors.js';
-import { CL_FALSE, CL_TRUE } from './constants.js';
+import { CL_BUFFER_CREATE_TYPE_REGION, CL_FALSE, CL_TRUE } from './constants.js';
+import { SIZE_T_BYTES } from './lib.js';
+import { writeSizeT } from './info.js';
 
 const err = new Int32Array(1);
 
@@ -13,12 +15,26 @@ export function createBuffer(context: ClContext, flags: number, bytes: number, h
 }
 
 /**
+ * A buffer naming bytes [origin, origin + bytes) of `parent` (clCreateSubBuffer, OpenCL 1.1).
+ * `origin` must be a multiple of the device's CL_DEVICE_MEM_BASE_ADDR_ALIGN.
+ */
+export function createSubBuffer(parent: ClMem, flags: number, origin: number, bytes: number, what?: string): ClMem {
+  const region = Buffer.alloc(2 * SIZE_T_BYTES);
+  writeSizeT(region, 0, origin);
+  writeSizeT(region, SIZE_T_BYTES, bytes);
+  const mem = cl().clCreateSubBuffer(parent, flags, CL_BUFFER_CREATE_TYPE_REGION, region, err);
+  const where = `${what ? `${what}, ` : ''}bytes ${origin}..${origin + bytes}`;
+  if (mem === null || err[0] !== 0) throw new OpenCLError('clCreateSubBuffer', err[0] || -13, where);
+  return mem;
+}
+
+/**
  * Host → device. koffi hands the driver the typed array's own memory (no
  * copy), so a non-blocking write reads `data` later: the caller must keep it
  * alive and unchanged until the queue has passed this command.
  */
-export function writeBuffer(queue: ClCommandQueue, mem: ClMem, data: ArrayBufferView, blocking: boolean, what?: string): void {
-  const status = cl().clEnqueueWriteBuffer(queue, mem, blocking ? CL_TRUE : CL_FALSE, 0, data.byteLength, data, 0, null, null);
+export function writeBuffer(queue: ClCommandQueue, mem: ClMem, data: ArrayBufferView, blocking: boolean, what?: string, offset = 0): void {
+  const status = cl().clEnqueueWriteBuffer(queue, mem, blocking ? CL_TRUE : CL_FALSE, offset, data.byteLength, data, 0, null, null);
   check('clEnqueueWriteBuffer', status, what);
 }
 
@@ -26,8 +42,8 @@ export function writeBuffer(queue: ClCommandQueue, mem: ClMem, data: ArrayBuffer
  * Device → host. Blocking: `into` is filled when this returns. Non-blocking:
  * it is filled once the queue has passed this command (same lifetime rule as writeBuffer).
  */
-export function readBuffer(queue: ClCommandQueue, mem: ClMem, into: ArrayBufferView, blocking: boolean, what?: string): void {
-  const status = cl().clEnqueueReadBuffer(queue, mem, blocking ? CL_TRUE : CL_FALSE, 0, into.byteLength, into, 0, null, null);
+export function readBuffer(queue: ClCommandQueue, mem: ClMem, into: ArrayBufferView, blocking: boolean, what?: string, offset = 0): void {
+  const status = cl().clEnqueueReadBuffer(queue, mem, blocking ? CL_TRUE : CL_FALSE, offset, into.byteLength, into, 0, null, null);
   check('clEnqueueReadBuffer', status, what);
 }
 

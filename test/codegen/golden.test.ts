@@ -87,6 +87,42 @@ const GRAPHS: Record<string, Graph> = {
     b.input('x', 'f32', [3, 10]);
     return [b.node('probs', { op: 'softmax' }, ['x'])];
   }),
+  // Fused forms: the camera frame read by the first convolution, a depthwise + pointwise pair
+  // reading an up-sampled tensor plus a skip, and the camera preprocessing as a kernel of its own.
+  fused_conv2d: graph('golden_fused_conv2d', (b) => {
+    b.input('frame', 'u8', [1, 12, 16, 3]);
+    const camera = { kind: 'camera', order: 'bgr', mode: 'bilinear', coords: 'half_pixel', size: [8, 8], scale: [0.0078125, 0.0078125, 0.0078125], offset: [-1, -1, -1] } as const;
+    const y = b.node(
+      'conv0',
+      { op: 'fused', main: { op: 'conv2d', strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1], groups: 1 }, mainArity: 3, load: camera, loadSteps: [], epilogue: [{ kind: 'clamp', min: 0, max: 6 }] },
+      ['frame', constant(b, 'w', [3, 3, 3, 8]), constant(b, 'bias', [8])],
+    );
+    return [y];
+  }),
+  depthwise_pointwise: graph('golden_depthwise_pointwise', (b) => {
+    b.input('low', 'f32', [1, 4, 4, 13]);
+    b.input('skip', 'f32', [1, 8, 8, 13]);
+    const relu = { kind: 'unary', fn: { kind: 'relu' } } as const;
+    const y = b.node(
+      'block',
+      {
+        op: 'fused',
+        main: { op: 'depthwisePointwise', depthwise: { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] }, between: [relu] },
+        mainArity: 5,
+        load: { kind: 'resize', mode: 'nearest', coords: 'asymmetric', size: [8, 8] },
+        loadSteps: [{ kind: 'binary', fn: 'add', operand: 5, operandFirst: false }],
+        epilogue: [relu],
+      },
+      ['low', constant(b, 'dw', [3, 3, 13, 1]), constant(b, 'dwb', [13]), constant(b, 'pw', [1, 1, 13, 70]), constant(b, 'pwb', [70]), 'skip'],
+    );
+    return [y];
+  }),
+  fused_elementwise: graph('golden_fused_elementwise', (b) => {
+    b.input('frame', 'u8', [1, 6, 10, 3]);
+    const camera = { kind: 'camera', order: 'rgb', mode: 'nearest', coords: 'align_corners', size: [4, 5], scale: [0.017, 0.0175, 0.0171], offset: [-2.1, -2.0, -1.8] } as const;
+    const y = b.node('input_camera', { op: 'fused', main: { op: 'identity' }, mainArity: 1, load: camera, loadSteps: [], epilogue: [] }, ['frame']);
+    return [y];
+  }),
   elementwise: graph('golden_elementwise', (b) => {
     b.input('x', 'f32', [1, 5, 3, 4]);
     const r = b.node('relu6', { op: 'unary', fn: { kind: 'relu6' } }, ['x']);

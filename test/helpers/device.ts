@@ -9,24 +9,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleArtifact, sha256, type ArtifactFiles } from '../../codegen/artifact/assemble.js';
 import { writeArtifact } from '../../codegen/artifact/write.js';
-import { lowerGraph } from '../../codegen/lower.js';
+import { lowerGraph, type LoweredGraph } from '../../codegen/lower.js';
 import type { Graph } from '../../ir/index.js';
 import { Session } from '../../runtime/index.js';
 
-/** Lowers and assembles `graph` into the three artifact files (nothing is written). */
-export function compileGraph(graph: Graph): ArtifactFiles {
-  const lowered = lowerGraph(graph);
-  return assembleArtifact(graph, lowered, { name: graph.name, sourceFile: `<test graph ${graph.name}>`, sourceSha256: sha256(graph.name) });
+export interface CompileGraphOptions {
+  reuseBuffers?: boolean;
+  /** Lowering to use instead of `lowerGraph` (tests that force a tuning-space point on a kernel). */
+  lower?: (graph: Graph) => LoweredGraph;
 }
 
-/** Compiles `graph`, runs it once on the device (EDGECL_DEVICE or the default) and returns every output. */
-export function runGraphOnDevice(graph: Graph, inputs: Record<string, Float32Array>): Record<string, Float32Array> {
-  const files = compileGraph(graph);
+/** Lowers and assembles `graph` into the three artifact files (nothing is written). */
+export function compileGraph(graph: Graph, opts: CompileGraphOptions = {}): ArtifactFiles {
+  const { lower = lowerGraph, ...rest } = opts;
+  const lowered = lower(graph);
+  return assembleArtifact(graph, lowered, { name: graph.name, sourceFile: `<test graph ${graph.name}>`, sourceSha256: sha256(graph.name), ...rest });
+}
+
+/**
+ * Guard bytes on each side of every buffer in device tests: a kernel writing outside its tensor
+ * fails the test (runtime/guards.ts). With one buffer per value, each buffer is exactly one
+ * tensor, so the fence is exact; test/codegen/memory checks buffer reuse on its own.
+ */
+export const GUARD_BYTES = 64;
+
+/** Compiles `graph`, runs it once on the device (EDGECL_DEVICE or the default) and returns every output; `u8` inputs (camera frames) come as Uint8Array. */
+export function runGraphOnDevice(graph: Graph, inputs: Record<string, Float32Array | Uint8Array>, opts: Pick<CompileGraphOptions, 'lower'> = {}): Record<string, Float32Array> {
+  const files = compileGraph(graph, { ...opts, reuseBuffers: false });
   const parent = mkdtempSync(join(tmpdir(), 'edgecl-test-'));
   try {
     const dir = join(parent, 'artifact');
     writeArtifact(dir, files);
-    const session = Session.open(dir);
+    const session = Session.open(dir, { guardBytes: GUARD_BYTES });
     try {
       const outputs = session.run(inputs);
       const result: Record<string, Float32Array> = {};

@@ -5,10 +5,15 @@
  * so `mean over [1,2]` of NHWC becomes one loop over H*W with the channel stride: each work item
  * finds its base offset from its kept coordinates and sums the reduced ones in nested loops.
  * keepDims only changes the output shape, not the flat order of its elements.
+ *
+ * Fused form: an epilogue only (a pass never gives a reduction a load), applied to each mean at
+ * the output's coordinates. Work-item mapping: one work item per output element.
  */
 import { numElements, stridesOf, type Node, type OpOf } from '../../../ir/index.js';
 import { ParamList, type EmitContext, type KernelDraft } from '../../kernel-draft.js';
-import { assertF32, assertNodeIndexable, decompose, plainDraft, plus, times, typeText } from '../common.js';
+import { renderEpilogue } from '../../render/epilogue.js';
+import { assertKernelDtypes, assertPlainLoad, describeSteps, kernelOpOf, type KernelOp } from '../../render/kernel-op.js';
+import { assertNodeIndexable, decompose, plainDraft, plus, times, typeText, usedDeclarations } from '../common.js';
 
 interface AxisGroup {
   readonly size: number;
@@ -32,9 +37,12 @@ export function axisGroups(shape: readonly number[], reducedAxes: readonly numbe
   return groups;
 }
 
-export function emitReduce(node: Node, op: OpOf<'reduce'>, ctx: EmitContext): KernelDraft {
-  assertF32(node, ctx);
-  const xn = node.inputs[0]!;
+export function emitReduceKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
+  const node = k.node;
+  const op = k.main as OpOf<'reduce'>;
+  assertKernelDtypes(k, ctx);
+  assertPlainLoad(k);
+  const xn = k.mainInputs[0]!;
   const shape = ctx.values.type(xn).shape;
   const count = op.axes.reduce((acc, a) => acc * shape[a]!, 1);
 
@@ -51,15 +59,26 @@ export function emitReduce(node: Node, op: OpOf<'reduce'>, ctx: EmitContext): Ke
   const offset = plus(...reduced.map((g, j) => times(`r${j}`, g.stride)));
   const loops: string[] = [];
   reduced.forEach((g, j) => loops.push(`${'  '.repeat(j)}for (int r${j} = 0; r${j} < ${g.size}; ++r${j})`));
+  // The epilogue's coordinates are the output's own axes (not the merged groups).
+  const outShape = node.type.shape;
+  const yc = decompose('i', outShape.map((_, a) => `y${a}`), outShape);
+  const steps = renderEpilogue(k, p, ctx, 'v', { axes: yc.coords, flat: 'i' });
   const body = [
-    `// y = mean over axes [${op.axes.join(',')}] of x ${typeText(ctx, xn)}${op.keepDims ? ' (keepDims)' : ''}: ${count} elements per output`,
+    `// y = mean over axes [${op.axes.join(',')}] of x ${typeText(ctx, xn)}${op.keepDims ? ' (keepDims)' : ''}: ${count} elements per output${k.epilogue.length ? `, then ${describeSteps(k.epilogue, k, ctx)}` : ''}`,
     `// merged axes (outermost first): ${groups.map((g) => `${g.reduced ? 'sum' : 'keep'} ${g.size} (stride ${g.stride})`).join(', ') || 'none'}`,
     ...out.lines,
     `__global const float* xp = ${x}${base === '0' ? '' : ` + ${base}`};`,
     `float acc = 0.0f;`,
     ...loops,
     `${'  '.repeat(reduced.length)}acc += xp[${offset}];`,
-    `${y}[i] = acc / ${count}.0f;`,
+    `float v = acc / ${count}.0f;`,
+    ...usedDeclarations(yc.lines, steps),
+    ...steps,
+    `${y}[i] = v;`,
   ];
   return plainDraft(ctx, node, p, numElements(node.type.shape), body);
+}
+
+export function emitReduce(node: Node, op: OpOf<'reduce'>, ctx: EmitContext): KernelDraft {
+  return emitReduceKernel(kernelOpOf(node, op), ctx);
 }

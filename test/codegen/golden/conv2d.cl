@@ -4,30 +4,31 @@
 // %conv_grouped = conv2d strides=[2,1] dilations=[1,2] pads=[1,2,0,2] groups=2 (%x, %w0, %b0) : f32[1,4,8,4]
 __kernel void k0_conv_grouped(__global const float* restrict in0, __global const float* restrict W, __global float* restrict out0) {
   const int i = get_global_id(0);
-  if (i >= 128) return;
+  if (i >= 64) return;
   // y[n,oy,ox,oc] = bias[oc] + sum over ky,kx,ci of x[n,iy,ix,g*3+ci] * filter[ky,kx,ci,oc]
   //   iy = oy * 2 + ky - 1, ix = ox + kx * 2 - 2; taps outside x add 0
-  // x f32[1,9,8,6], filter f32[3,3,3,4] (HWIO), 2 groups of 3 -> 2 channels, pads [1,2,0,2] (t,l,b,r)
-  __global const float* x = in0;
+  // x = 'x' f32[1,9,8,6]; filter f32[3,3,3,4] (HWIO), 2 groups of 3 -> 2 channels, pads [1,2,0,2] (t,l,b,r)
+  // c2: one work item computes output channels oc..oc+1 of one pixel
+  const int oy = i / 16;
+  const int ox = (i / 2) % 8;
+  const int ob = i % 2;
+  const int oc = ob * 2;
+  const int base = i * 2; // flat index of output channel oc
+  const int g = oc / 2; // the group of oc reads input channels [g*3, g*3 + 3)
   __global const float* filter = (W + 0);
   __global const float* bias = (W + 112);
-  const int oy = i / 32;
-  const int ox = (i / 4) % 8;
-  const int oc = i % 4;
-  const int g = oc / 2; // the group of oc reads input channels [g*3, g*3 + 3)
-  float acc = bias[oc];
+  float2 acc = vload2(0, bias + oc);
   for (int ky = 0; ky < 3; ++ky) {
     const int iy = oy * 2 + ky - 1;
     if (iy < 0) continue;
     for (int kx = 0; kx < 3; ++kx) {
       const int ix = ox + kx * 2 - 2;
       if (ix < 0 || ix >= 8) continue;
-      __global const float* xp = x + (iy * 8 + ix) * 6 + g * 3;
       __global const float* fp = filter + (ky * 3 + kx) * 12 + oc;
-      for (int ci = 0; ci < 3; ++ci) acc += xp[ci] * fp[ci * 4];
+      for (int ci = 0; ci < 3; ++ci) acc += in0[(iy * 8 + ix) * 6 + g * 3 + ci] * vload2(0, fp + ci * 4);
     }
   }
-  out0[i] = acc;
+  vstore2(acc, 0, out0 + base);
 }
 
 // %conv_1x1 = conv2d strides=[1,1] dilations=[1,1] pads=[0,0,0,0] groups=1 (%x, %w1) : f32[1,9,8,5]
@@ -36,20 +37,19 @@ __kernel void k1_conv_1x1(__global const float* restrict in0, __global const flo
   if (i >= 360) return;
   // y[n,oy,ox,oc] = sum over ky,kx,ci of x[n,iy,ix,ci] * filter[ky,kx,ci,oc]
   //   iy = oy + ky, ix = ox + kx; taps outside x add 0
-  // x f32[1,9,8,6], filter f32[1,1,6,5] (HWIO), pads [0,0,0,0] (t,l,b,r)
-  __global const float* x = in0;
-  __global const float* filter = (W + 128);
+  // x = 'x' f32[1,9,8,6]; filter f32[1,1,6,5] (HWIO), pads [0,0,0,0] (t,l,b,r)
+  // c1: one work item computes one output element
   const int oy = i / 40;
   const int ox = (i / 5) % 8;
   const int oc = i % 5;
+  __global const float* filter = (W + 128);
   float acc = 0.0f;
   for (int ky = 0; ky < 1; ++ky) {
     const int iy = oy + ky;
     for (int kx = 0; kx < 1; ++kx) {
       const int ix = ox + kx;
-      __global const float* xp = x + (iy * 8 + ix) * 6;
       __global const float* fp = filter + (ky + kx) * 30 + oc;
-      for (int ci = 0; ci < 6; ++ci) acc += xp[ci] * fp[ci * 5];
+      for (int ci = 0; ci < 6; ++ci) acc += in0[(iy * 8 + ix) * 6 + ci] * fp[ci * 5];
     }
   }
   out0[i] = acc;

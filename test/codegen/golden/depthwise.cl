@@ -7,14 +7,13 @@ __kernel void k0_dw(__global const float* restrict in0, __global const float* re
   if (i >= 96) return;
   // y[n,oy,ox,oc] = bias[oc] + sum over ky,kx of x[n,iy,ix,ic] * filter[ky,kx,ic,j], oc = ic*2 + j
   //   iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1; taps outside x add 0
-  // x f32[1,7,7,3], filter f32[3,3,3,2] (channel multiplier 2), pads [1,1,1,1] (t,l,b,r)
-  __global const float* x = in0;
-  __global const float* filter = (W + 0);
-  __global const float* bias = (W + 64);
+  // x = 'x' f32[1,7,7,3]; filter f32[3,3,3,2] (channel multiplier 2), pads [1,1,1,1] (t,l,b,r)
   const int oy = i / 24;
   const int ox = (i / 6) % 4;
   const int oc = i % 6;
   const int ic = oc / 2;
+  __global const float* filter = (W + 0);
+  __global const float* bias = (W + 64);
   float acc = bias[oc];
   for (int ky = 0; ky < 3; ++ky) {
     const int iy = oy * 2 + ky - 1;
@@ -22,7 +21,7 @@ __kernel void k0_dw(__global const float* restrict in0, __global const float* re
     for (int kx = 0; kx < 3; ++kx) {
       const int ix = ox * 2 + kx - 1;
       if (ix < 0 || ix >= 7) continue;
-      acc += x[(iy * 7 + ix) * 3 + ic] * filter[(ky * 3 + kx) * 6 + oc];
+      acc += in0[(iy * 7 + ix) * 3 + ic] * filter[(ky * 3 + kx) * 6 + oc];
     }
   }
   out0[i] = acc;

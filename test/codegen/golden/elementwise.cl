@@ -5,27 +5,42 @@
 __kernel void k0_relu6(__global const float* restrict in0, __global float* restrict out0) {
   const int i = get_global_id(0);
   if (i >= 60) return;
-  out0[i] = clamp(in0[i], 0.0f, 6.0f);
+  // y f32[1,5,3,4] = x, then relu6; x = 'x' f32[1,5,3,4]
+  float v = in0[i];
+  v = clamp(v, 0.0f, 6.0f);
+  out0[i] = v;
 }
 
 // %scale = binary fn=mul (%relu6, %s) : f32[1,5,3,4]
-__kernel void k1_scale(__global const float* restrict in0, __global const float* restrict W, __global float* restrict out0) {
+__kernel void k1_scale(__global const float* restrict in0, __global float* restrict out0, __global const float* restrict W) {
   const int i = get_global_id(0);
   if (i >= 60) return;
-  out0[i] = (in0[i] * (W + 0)[(i % 4)]);
+  // y f32[1,5,3,4] = x, then mul 's' f32[4]; x = 'relu6' f32[1,5,3,4]
+  const int c = i % 4;
+  float v = in0[i];
+  v = (v * (W + 0)[c]);
+  out0[i] = v;
 }
 
 // %bn = batchNorm epsilon=0.001 (%scale, %g, %o, %mu, %v) : f32[1,5,3,4]
 __kernel void k2_bn(__global const float* restrict in0, __global const float* restrict W, __global float* restrict out0) {
   const int i = get_global_id(0);
   if (i >= 60) return;
+  // y f32[1,5,3,4] = x, then batch norm (epsilon 0.001); x = 'scale' f32[1,5,3,4]
   const int c = i % 4;
-  out0[i] = (in0[i] - (W + 48)[c]) * rsqrt((W + 64)[c] + 0.00100000005f) * (W + 16)[c] + (W + 32)[c];
+  float v = in0[i];
+  v = (v - (W + 48)[c]) * rsqrt((W + 64)[c] + 0.00100000005f) * (W + 16)[c] + (W + 32)[c];
+  out0[i] = v;
 }
 
 // %mid = binary fn=add (%bn, %rows) : f32[1,5,3,4]
-__kernel void k3_mid(__global const float* restrict in0, __global const float* restrict W, __global float* restrict out0) {
+__kernel void k3_mid(__global const float* restrict in0, __global float* restrict out0, __global const float* restrict W) {
   const int i = get_global_id(0);
   if (i >= 60) return;
-  out0[i] = (in0[i] + (W + 80)[(((i / 12) % 5) * 4 + (i % 4))]);
+  // y f32[1,5,3,4] = x, then add 'rows' f32[5,1,4]; x = 'bn' f32[1,5,3,4]
+  const int oy = i / 12;
+  const int c = i % 4;
+  float v = in0[i];
+  v = (v + (W + 80)[(oy * 4 + c)]);
+  out0[i] = v;
 }

@@ -6,14 +6,13 @@ __kernel void k0_dense(__global const float* restrict in0, __global const float*
   const int i = get_global_id(0);
   if (i >= 10) return;
   // y[r,c] = bias[c] + sum over k < 13 of a[r,k] * b[k,c]
-  // a f32[2,13], b f32[13,5]
-  __global const float* a = in0;
-  __global const float* b = (W + 0);
-  __global const float* bias = (W + 80);
+  // a: 'x' f32[2,13]; b f32[13,5]
   const int r = i / 5;
   const int c = i % 5;
+  __global const float* b = (W + 0);
+  __global const float* bias = (W + 80);
   float acc = bias[c];
-  for (int k = 0; k < 13; ++k) acc += a[r * 13 + k] * b[k * 5 + c];
+  for (int k = 0; k < 13; ++k) acc += in0[r * 13 + k] * b[k * 5 + c];
   out0[i] = acc;
 }
 
@@ -22,12 +21,11 @@ __kernel void k1_gram(__global const float* restrict in0, __global float* restri
   const int i = get_global_id(0);
   if (i >= 169) return;
   // y[r,c] = sum over k < 2 of a[k,r] * b[k,c]
-  // a f32[2,13] (transposed), b f32[2,13]
-  __global const float* a = in0;
-  __global const float* b = in0;
+  // a: 'x' f32[2,13] (transposed); b f32[2,13]
   const int r = i / 13;
   const int c = i % 13;
+  __global const float* b = in0;
   float acc = 0.0f;
-  for (int k = 0; k < 2; ++k) acc += a[k * 13 + r] * b[k * 13 + c];
+  for (int k = 0; k < 2; ++k) acc += in0[k * 13 + r] * b[k * 13 + c];
   out0[i] = acc;
 }

@@ -7,8 +7,7 @@ __kernel void k0_max_same(__global const float* restrict in0, __global float* re
   if (i >= 80) return;
   // y[n,oy,ox,c] = max over the taps ky < 3, kx < 3 inside x of x[n,iy,ix,c]
   //   iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1
-  // x f32[1,7,7,5], pads [1,1,1,1] (t,l,b,r)
-  __global const float* x = in0;
+  // x = 'x' f32[1,7,7,5]; pads [1,1,1,1] (t,l,b,r)
   const int oy = i / 20;
   const int ox = (i / 5) % 4;
   const int c = i % 5;
@@ -19,11 +18,12 @@ __kernel void k0_max_same(__global const float* restrict in0, __global float* re
     for (int kx = 0; kx < 3; ++kx) {
       const int ix = ox * 2 + kx - 1;
       if (ix < 0 || ix >= 7) continue;
-      const float v = x[(iy * 7 + ix) * 5 + c];
+      const float v = in0[(iy * 7 + ix) * 5 + c];
       acc = fmax(acc, v);
     }
   }
-  out0[i] = acc;
+  float v = acc;
+  out0[i] = v;
 }
 
 // %avg_same = pool2d kind=avg window=[2,2] strides=[2,2] pads=[0,0,1,1] (%x) : f32[1,4,4,5]
@@ -32,8 +32,7 @@ __kernel void k1_avg_same(__global const float* restrict in0, __global float* re
   if (i >= 80) return;
   // y[n,oy,ox,c] = mean over the taps ky < 2, kx < 2 inside x of x[n,iy,ix,c] (padding is not counted)
   //   iy = oy * 2 + ky, ix = ox * 2 + kx
-  // x f32[1,7,7,5], pads [0,0,1,1] (t,l,b,r)
-  __global const float* x = in0;
+  // x = 'x' f32[1,7,7,5]; pads [0,0,1,1] (t,l,b,r)
   const int oy = i / 20;
   const int ox = (i / 5) % 4;
   const int c = i % 5;
@@ -45,12 +44,13 @@ __kernel void k1_avg_same(__global const float* restrict in0, __global float* re
     for (int kx = 0; kx < 2; ++kx) {
       const int ix = ox * 2 + kx;
       if (ix >= 7) continue;
-      const float v = x[(iy * 7 + ix) * 5 + c];
+      const float v = in0[(iy * 7 + ix) * 5 + c];
       acc += v;
       ++count;
     }
   }
-  out0[i] = acc / (float)count;
+  float v = acc / (float)count;
+  out0[i] = v;
 }
 
 // %avg_global = pool2d kind=avg window=[7,7] strides=[1,1] pads=[0,0,0,0] (%x) : f32[1,1,1,5]
@@ -59,17 +59,17 @@ __kernel void k2_avg_global(__global const float* restrict in0, __global float* 
   if (i >= 5) return;
   // y[n,oy,ox,c] = mean over the taps ky < 7, kx < 7 inside x of x[n,iy,ix,c] (padding is not counted)
   //   iy = ky, ix = kx
-  // x f32[1,7,7,5], pads [0,0,0,0] (t,l,b,r)
-  __global const float* x = in0;
+  // x = 'x' f32[1,7,7,5]; pads [0,0,0,0] (t,l,b,r)
   const int c = i;
   float acc = 0.0f;
   for (int ky = 0; ky < 7; ++ky) {
     const int iy = ky;
     for (int kx = 0; kx < 7; ++kx) {
       const int ix = kx;
-      const float v = x[(iy * 7 + ix) * 5 + c];
+      const float v = in0[(iy * 7 + ix) * 5 + c];
       acc += v;
     }
   }
-  out0[i] = acc / 49.0f;
+  float v = acc / 49.0f;
+  out0[i] = v;
 }

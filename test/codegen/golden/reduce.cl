@@ -13,7 +13,8 @@ __kernel void k0_mean_hw(__global const float* restrict in0, __global float* res
   float acc = 0.0f;
   for (int r0 = 0; r0 < 35; ++r0)
     acc += xp[r0 * 13];
-  out0[i] = acc / 35.0f;
+  float v = acc / 35.0f;
+  out0[i] = v;
 }
 
 // %mean_nw = reduce fn=mean axes=[0,2] keepDims=false (%x) : f32[7,13]
@@ -29,5 +30,6 @@ __kernel void k1_mean_nw(__global const float* restrict in0, __global float* res
   for (int r0 = 0; r0 < 2; ++r0)
     for (int r1 = 0; r1 < 5; ++r1)
       acc += xp[r0 * 455 + r1 * 13];
-  out0[i] = acc / 10.0f;
+  float v = acc / 10.0f;
+  out0[i] = v;
 }

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { GraphBuilder, numElements, type Graph, type Shape } from '../../../ir/index.js';
 import { evaluateGraph } from '../../../ir/reference/index.js';
-import { runGraphOnDevice } from '../../helpers/device.js';
+import { runGraphOnDevice, type CompileGraphOptions } from '../../helpers/device.js';
 
 /** fp32 kernels against the float64 reference: max|a - b| / max|ref| per output (DESIGN.md). */
 export const TOLERANCE = 1e-5;
@@ -56,7 +56,7 @@ export function relativeError(actual: ArrayLike<number>, ref: ArrayLike<number>)
 /** A graph under construction with the data of its inputs; each case adds its nodes with its own prefix. */
 export class Batch {
   readonly b: GraphBuilder;
-  readonly inputs: Record<string, Float32Array> = {};
+  readonly inputs: Record<string, Float32Array | Uint8Array> = {};
   readonly outputs: string[] = [];
   /** Human-readable description of each output's case, for failure messages. */
   readonly describe = new Map<string, string>();
@@ -79,6 +79,14 @@ export class Batch {
     return name;
   }
 
+  /** A `u8` graph input (a camera frame) with uniform integers 0..255. */
+  frame(name: string, shape: Shape): string {
+    this.b.input(name, 'u8', shape);
+    const r = rng(this.nextSeed());
+    this.inputs[name] = Uint8Array.from({ length: numElements(shape) }, () => Math.floor(r() * 256));
+    return name;
+  }
+
   /** A constant (packed into weights.bin) with uniform data in [lo, hi). */
   constant(name: string, shape: Shape, lo = -1, hi = 1): string {
     return this.b.constant(name, randomData(numElements(shape), this.nextSeed(), lo, hi), shape);
@@ -98,10 +106,10 @@ export class Batch {
  * Runs the batch on the device and checks every output against the float64 reference; throws
  * one error listing every output over `tolerance`. Returns the errors per output.
  */
-export function checkBatch(batch: Batch, tolerance = TOLERANCE): Record<string, number> {
+export function checkBatch(batch: Batch, tolerance = TOLERANCE, opts: Pick<CompileGraphOptions, 'lower'> = {}): Record<string, number> {
   const graph = batch.graph();
   const ref = evaluateGraph(graph, batch.inputs);
-  const got = runGraphOnDevice(graph, batch.inputs);
+  const got = runGraphOnDevice(graph, batch.inputs, opts);
   const errors: Record<string, number> = {};
   const failures: string[] = [];
   for (const o of graph.outputs) {

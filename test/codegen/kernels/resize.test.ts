@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ResizeCoords } from '../../../ir/index.js';
-import { nearestSourceF64 } from '../../../codegen/kernels/resize/emit.js';
+import { nearestSourceF64 } from '../../../codegen/render/resize.js';
 import { compileGraph } from '../../helpers/device.js';
 import { Batch, caseSeed, channels, checkBatch, propertyParams } from './check.js';
 
@@ -69,7 +69,7 @@ describe('resize kernel', () => {
       expect(rule, `${coords} ${inSize}->${outSize} is a case where float64 rounding matters`).not.toEqual(exact);
       addResize(batch, k, 'nearest', coords, { n: 1, h: inSize, w: 3, c: 2, oh: outSize, ow: 5 });
     });
-    expect(compileGraph(batch.graph()).source.match(/__constant int k\d+_r\d+_iy\[/g)).toHaveLength(roundingCases.length);
+    expect(compileGraph(batch.graph()).source.match(/__constant int k\d+_r\d+_load_iy\[/g)).toHaveLength(roundingCases.length);
     checkBatch(batch);
   });
 });
