@@ -9,6 +9,7 @@ import { assembleArtifact, type ArtifactFiles } from '../codegen/artifact/assemb
 import { writeArtifact } from '../codegen/artifact/write.js';
 import { lowerGraph } from '../codegen/lower.js';
 import { loadModel } from './frontends/index.js';
+import { fitsDepthwisePointwise } from '../codegen/kernels/depthwise-pointwise/space.js';
 import { passPipeline, runPasses, type Pass } from './passes/index.js';
 import { preprocessPass } from './passes/preprocess.js';
 import { parsePreprocessSpec, preprocessRecord, resolvePreprocess, type ResolvedPreprocess } from './preprocess/spec.js';
@@ -56,7 +57,7 @@ export function compileToFiles(modelPath: string, opts: Omit<CompileOptions, 'ou
   // The spec is parsed before the model is read, so a mistyped option fails fast.
   const spec = opts.preprocess === undefined ? undefined : parsePreprocessSpec(opts.preprocess);
   const source = loadModel(modelPath, { inputShapes: opts.inputShapes ?? {} });
-  const passes: Pass[] = [...(spec ? [preprocessPass(spec)] : []), ...passPipeline({ fusion: opts.fusion !== false })];
+  const passes: Pass[] = [...(spec ? [preprocessPass(spec)] : []), ...passPipeline({ fusion: opts.fusion !== false, fuseDepthwisePointwise: fitsDepthwisePointwise })];
   const optimized = runPasses(source, passes, { printAfter: opts.printAfter ?? [] });
   const lowered = lowerGraph(optimized);
   const files = assembleArtifact(optimized, lowered, {

@@ -24,7 +24,7 @@ import { IrError, type Shape } from '../../ir/index.js';
 import { paramDeclaration, type EmitContext, type ParamList } from '../kernel-draft.js';
 import { flatIndex, plus, times } from './index-math.js';
 import { describeSteps, isPlainLoad, shapeText, type KernelOp } from './kernel-op.js';
-import { bilinearSource, nearestAxis, resizeIndexProducts } from './resize.js';
+import { bilinearAxis, nearestAxis, resizeIndexProducts } from './resize.js';
 import { renderSteps } from './steps.js';
 import { floatLiteral } from './unary.js';
 
@@ -122,15 +122,13 @@ export function renderLoad(kernel: string, k: KernelOp, p: ParamList, ctx: EmitC
       const tap = (r: string, col: string) => (camera ? `(float)${r}[${times(col, C)}]` : `${r}[${times(col, C)}]`);
       const ptrType = camera ? 'uchar' : 'float';
       body.push(
-        `// source point (sy, sx); taps rows y0, y1 and columns x0, x1 with weights fy, fx`,
-        `const float sy = ${bilinearSource(y, H, OH, load.coords)};`,
-        `const float sx = ${bilinearSource(xc, W, OW, load.coords)};`,
-        `const int y0 = min((int)floor(sy), ${H - 1});`,
-        `const int x0 = min((int)floor(sx), ${W - 1});`,
+        `// taps rows y0, y1 and columns x0, x1 with weights fy, fx (exact integer source coordinates)`,
+        ...bilinearAxis(y, 'sy', 'fy', H, OH, load.coords),
+        ...bilinearAxis(xc, 'sx', 'fx', W, OW, load.coords),
+        `const int y0 = min(sy, ${H - 1});`,
+        `const int x0 = min(sx, ${W - 1});`,
         `const int y1 = min(y0 + 1, ${H - 1});`,
         `const int x1 = min(x0 + 1, ${W - 1});`,
-        `const float fy = sy - (float)y0;`,
-        `const float fx = sx - (float)x0;`,
         `__global const ${ptrType}* row0 = ${x} + ${row('y0')};`,
         `__global const ${ptrType}* row1 = ${x} + ${row('y1')};`,
         `const float top = ${tap('row0', 'x0')} + (${tap('row0', 'x1')} - ${tap('row0', 'x0')}) * fx;`,

@@ -15,11 +15,10 @@
  *
  * Bilinear: source coordinate `s` per axis (asymmetric `o * scale`, align_corners
  * `o * (in - 1) / (out - 1)`, half_pixel `max((o + 0.5) * scale - 0.5, 0)`), taps
- * `floor(s)` and `min(floor(s) + 1, in - 1)`, weight `s - floor(s)`; computed in float in the
- * kernel (the weights are continuous in `s`, so float rounding moves the result by ~1e-7).
+ * `floor(s)` and `min(floor(s) + 1, in - 1)`, weight `s - floor(s)`; the tap and weight come
+ * from exact integer arithmetic (see `bilinearAxis`).
  */
 import type { ResizeCoords } from '../../ir/index.js';
-import { floatLiteral } from './unary.js';
 
 /** The float64 rule of TensorFlow.js / the reference: source index of output `o` (nearest). */
 export function nearestSourceF64(o: number, inSize: number, outSize: number, coords: ResizeCoords): number {
@@ -70,11 +69,32 @@ export function nearestAxis(table: string, o: string, src: string, inSize: numbe
   };
 }
 
-/** Bilinear source coordinate of output `o` along one axis, in float. */
-export function bilinearSource(o: string, inSize: number, outSize: number, coords: ResizeCoords): string {
-  if (coords === 'align_corners') return outSize > 1 ? `(float)${o} * ${floatLiteral((inSize - 1) / (outSize - 1))}` : '0.0f';
-  const scale = floatLiteral(inSize / outSize);
-  return coords === 'half_pixel' ? `fmax(((float)${o} + 0.5f) * ${scale} - 0.5f, 0.0f)` : `(float)${o} * ${scale}`;
+/**
+ * Bilinear taps along one axis: C declarations of the first tap index `i0` and its weight `f`
+ * from the output coordinate `o`. The source coordinate is a ratio of integers in every
+ * convention (asymmetric o·in/out, half_pixel ((2o+1)·in − out)/(2·out) clamped at 0,
+ * align_corners o·(in−1)/(out−1)), so the tap is an exact integer division and the weight the
+ * remainder over the denominator, rounded once. Computing `o * scale` in float instead moves the
+ * weight by up to o·scale·2⁻²⁴ — 3e-5 of a pixel at 480→224, which shows as ~6e-5 relative error
+ * after a camera frame's 0..255 range.
+ */
+export function bilinearAxis(o: string, i0: string, f: string, inSize: number, outSize: number, coords: ResizeCoords): string[] {
+  if (inSize === outSize && coords !== 'align_corners') return [`const int ${i0} = ${o};`, `const float ${f} = 0.0f;`];
+  let num: string;
+  let den: number;
+  if (coords === 'align_corners') {
+    if (outSize === 1) return [`const int ${i0} = 0;`, `const float ${f} = 0.0f;`];
+    num = `${o} * ${inSize - 1}`;
+    den = outSize - 1;
+  } else if (coords === 'half_pixel') {
+    num = `max((2 * ${o} + 1) * ${inSize} - ${outSize}, 0)`;
+    den = 2 * outSize;
+  } else {
+    num = `${o} * ${inSize}`;
+    den = outSize;
+  }
+  const nm = `${i0}_num`;
+  return [`const int ${nm} = ${num};`, `const int ${i0} = ${nm} / ${den};`, `const float ${f} = (float)(${nm} % ${den}) / ${den}.0f;`];
 }
 
 /** Products the integer nearest formulas form (2 * out * in per axis), for the 32-bit index check. */

@@ -97,6 +97,11 @@ async function dispatch(argv: string[], out: (s: string) => void): Promise<numbe
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `edgecl bench … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const verbose = argv.includes('--verbose');
   let status: number;
   try {

@@ -46,35 +46,25 @@ __kernel void k0_block(__global const float* restrict in0, __global const float*
     tile[e] = acc;
   }
   barrier(CLK_LOCAL_MEM_FENCE);
-  // phase 2: pixels 0 … 0 of the tile × output channels lid * 2 … +1 of the chunk
+  // phase 2: pixel 0 of the tile × output channels lid * 2 … +1 of the chunk
   __local const float* tp = tile;
   do {
     const int oc = lid * 2; // output channels oc … oc+1
     if (oc >= 70) break; // lanes past the last channel (no barrier follows)
-    float2 a[1];
-    {
-      const int r = 0;
-      a[r] = vload2(0, pw_bias + oc);
-    }
+    float2 a = vload2(0, pw_bias + oc);
     __global const float* wp = pw_filter + oc;
     for (int cd = 0; cd < 13; ++cd) {
       const float2 w = vload2(0, wp + cd * 70);
-      {
-        const int r = 0;
-        a[r] += tp[cd] * w;
-      }
+      a += tp[cd] * w;
     }
-    {
-      const int r = 0;
-      const int pix = p0 + r;
-      float c[2];
-      vstore2(a[r], 0, c);
-      #pragma unroll
-      for (int j = 0; j < 2; ++j) {
-        float v = c[j];
-        v = fmax(v, 0.0f);
-        out0[pix * 70 + oc + j] = v;
-      }
+    const int pix = p0;
+    float c[2];
+    vstore2(a, 0, c);
+    #pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      float v = c[j];
+      v = fmax(v, 0.0f);
+      out0[pix * 70 + oc + j] = v;
     }
   } while (0);
 }

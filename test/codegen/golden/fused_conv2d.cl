@@ -5,15 +5,17 @@
 // k0_conv0's input as its main op reads it: x = 'frame' u8[1,12,16,3] (camera frame, BGR) resized bilinear (half_pixel) to 8x8, then x * [0.00781250000f, 0.00781250000f, 0.00781250000f] + [-1.00000000f, -1.00000000f, -1.00000000f] per channel
 float k0_conv0_load(__global const uchar* restrict in0, const int n, const int y, const int x, const int c) {
   const int fc = 2 - c; // the frame is BGR, the model reads RGB
-  // source point (sy, sx); taps rows y0, y1 and columns x0, x1 with weights fy, fx
-  const float sy = fmax(((float)y + 0.5f) * 1.50000000f - 0.5f, 0.0f);
-  const float sx = fmax(((float)x + 0.5f) * 2.00000000f - 0.5f, 0.0f);
-  const int y0 = min((int)floor(sy), 11);
-  const int x0 = min((int)floor(sx), 15);
+  // taps rows y0, y1 and columns x0, x1 with weights fy, fx (exact integer source coordinates)
+  const int sy_num = max((2 * y + 1) * 12 - 8, 0);
+  const int sy = sy_num / 16;
+  const float fy = (float)(sy_num % 16) / 16.0f;
+  const int sx_num = max((2 * x + 1) * 16 - 8, 0);
+  const int sx = sx_num / 16;
+  const float fx = (float)(sx_num % 16) / 16.0f;
+  const int y0 = min(sy, 11);
+  const int x0 = min(sx, 15);
   const int y1 = min(y0 + 1, 11);
   const int x1 = min(x0 + 1, 15);
-  const float fy = sy - (float)y0;
-  const float fx = sx - (float)x0;
   __global const uchar* row0 = in0 + y0 * 48 + fc;
   __global const uchar* row1 = in0 + y1 * 48 + fc;
   const float top = (float)row0[x0 * 3] + ((float)row0[x1 * 3] - (float)row0[x0 * 3]) * fx;

@@ -4,15 +4,17 @@
 // %up_bilinear = resize mode=bilinear size=[10,14] coords=half_pixel (%x) : f32[1,10,14,3]
 // k0_up_bilinear's input as its main op reads it: x = 'x' f32[1,5,7,3] resized bilinear (half_pixel) to 10x14
 float k0_up_bilinear_load(__global const float* restrict in0, const int n, const int y, const int x, const int c) {
-  // source point (sy, sx); taps rows y0, y1 and columns x0, x1 with weights fy, fx
-  const float sy = fmax(((float)y + 0.5f) * 0.500000000f - 0.5f, 0.0f);
-  const float sx = fmax(((float)x + 0.5f) * 0.500000000f - 0.5f, 0.0f);
-  const int y0 = min((int)floor(sy), 4);
-  const int x0 = min((int)floor(sx), 6);
+  // taps rows y0, y1 and columns x0, x1 with weights fy, fx (exact integer source coordinates)
+  const int sy_num = max((2 * y + 1) * 5 - 10, 0);
+  const int sy = sy_num / 20;
+  const float fy = (float)(sy_num % 20) / 20.0f;
+  const int sx_num = max((2 * x + 1) * 7 - 14, 0);
+  const int sx = sx_num / 28;
+  const float fx = (float)(sx_num % 28) / 28.0f;
+  const int y0 = min(sy, 4);
+  const int x0 = min(sx, 6);
   const int y1 = min(y0 + 1, 4);
   const int x1 = min(x0 + 1, 6);
-  const float fy = sy - (float)y0;
-  const float fx = sx - (float)x0;
   __global const float* row0 = in0 + y0 * 21 + c;
   __global const float* row1 = in0 + y1 * 21 + c;
   const float top = row0[x0 * 3] + (row0[x1 * 3] - row0[x0 * 3]) * fx;
