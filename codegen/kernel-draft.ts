@@ -36,10 +36,23 @@ export interface KernelDraft {
   readonly local: readonly number[] | null;
 }
 
+/**
+ * A value stored as a channel slice of a last-axis concat (lower.ts decides which): its kernel
+ * writes element `[..., c]` to `into[..., offset + c]`, the concat having `total` channels.
+ */
+export interface SliceStore {
+  readonly into: string;
+  readonly offset: number;
+  readonly channels: number;
+  readonly total: number;
+}
+
 /** What every kernel emitter gets besides its node. */
 export interface EmitContext {
   readonly values: ValueIndex;
   readonly weights: WeightPacker;
+  /** Values whose kernel stores them into a concat's buffer instead of a buffer of their own. */
+  readonly slices?: ReadonlyMap<string, SliceStore>;
   /** A kernel name unique in the program, derived from the node. */
   kernelName(node: Node): string;
 }
@@ -65,8 +78,35 @@ export class ParamList {
     return this.tensor(value, 'read');
   }
 
+  /**
+   * The output pointer of `value`. Families whose output may be a concat slice (lower.ts
+   * SLICE_STORE_FAMILIES) store through `store`/`storeAddress` instead of indexing it, so the
+   * slice lands at its offset.
+   */
   write(value: string): string {
     return this.tensor(value, 'write');
+  }
+
+  /** The C lvalue of `value`'s element at its own flat index `index` (the pointer from `write`). */
+  store(value: string, index: string): string {
+    return `${this.tensor(value, 'write')}[${this.storeIndex(value, index)}]`;
+  }
+
+  /** The address of `value`'s element at its own flat index `index`, for `vstore<n>` of lanes in one pixel. */
+  storeAddress(value: string, index: string): string {
+    const at = this.storeIndex(value, index);
+    return at === '0' ? this.tensor(value, 'write') : `${this.tensor(value, 'write')} + ${at}`;
+  }
+
+  /**
+   * Own flat index → index in the buffer written: itself, or for a concat slice
+   * `(index / C) * Ctotal + offset + index % C` (pixel of the concat, then its channel).
+   */
+  private storeIndex(value: string, index: string): string {
+    const s = this.ctx.slices?.get(value);
+    if (!s) return index;
+    const e = /^\w+$/.test(index) ? index : `(${index})`;
+    return `${e} / ${s.channels} * ${s.total} + ${s.offset} + ${e} % ${s.channels}`;
   }
 
   get params(): readonly KernelParam[] {
@@ -84,10 +124,12 @@ export class ParamList {
   private tensor(value: string, access: 'read' | 'write'): string {
     const known = this.byValue.get(value);
     if (known) return known;
+    // A concat slice is a parameter bound to the concat's buffer: plan and liveness see the concat.
+    const slice = access === 'write' ? this.ctx.slices?.get(value) : undefined;
     const name = access === 'write' ? `out${this.list.filter((p) => p.kind === 'tensor' && p.access === 'write').length}` : `in${this.list.filter((p) => p.kind === 'tensor' && p.access === 'read').length}`;
     // u8 only for a camera frame; emitters check which dtypes they accept before reading.
     const dtype: TensorParamDType = this.ctx.values.type(value).dtype === 'u8' ? 'u8' : 'f32';
-    this.list.push({ kind: 'tensor', name, access, value, dtype });
+    this.list.push({ kind: 'tensor', name, access, value: slice ? slice.into : value, dtype });
     this.byValue.set(value, name);
     return name;
   }

@@ -1,7 +1,16 @@
 /**
  * Lowering: each IR node becomes one or more kernel drafts, chosen by op kind from one typed
  * table — or none: a reshape/identity of an intermediate value becomes an alias of its input's
- * buffer (memory-plan.ts). Fusion (a later pass) will hand the table fused groups instead of single nodes.
+ * buffer (memory-plan.ts). Fusion happens before, in compiler/passes: a `fused` node arrives here
+ * as one node and its family's emitter renders its load and epilogue.
+ *
+ * Concat slice stores (a lowering choice; the IR keeps its concat): an input of a last-axis
+ * concat is stored by its producer's kernel straight into the concat's buffer at its channel
+ * offset when that producer is a kernel of a family that stores through ParamList.store
+ * (SLICE_STORE_FAMILIES), the concat is the value's only reader, and the value is no graph output
+ * and appears once among the concat's inputs. The concat then copies only its other inputs (graph
+ * inputs, constants, shared values), or emits no kernel. The producer's kernel lists the concat
+ * among its nodes, and the value gets no buffer of its own (memory-plan.ts).
  */
 import { UserError, type Graph, type Node, type OpKind, type OpOf, ValueIndex } from '../ir/index.js';
 import { emitBatchNorm, emitBinary, emitResize, emitUnary } from './kernels/elementwise/emit.js';
@@ -15,7 +24,7 @@ import { emitPad } from './kernels/pad/emit.js';
 import { emitPool } from './kernels/pool/emit.js';
 import { emitReduce } from './kernels/reduce/emit.js';
 import { emitSoftmax } from './kernels/softmax/emit.js';
-import type { EmitContext, KernelDraft } from './kernel-draft.js';
+import type { EmitContext, KernelDraft, SliceStore } from './kernel-draft.js';
 import { isAliasDraft, lowerReshapeOrAlias, type AliasDraft } from './memory-plan.js';
 import { WeightPacker } from './weights.js';
 
@@ -47,7 +56,41 @@ export interface LoweredGraph {
   readonly values: ValueIndex;
   /** Values lowered to no kernel (reshapes) → the value whose buffer they name (never itself an alias). */
   readonly aliases: ReadonlyMap<string, string>;
+  /** Values their producer stores as a channel slice of a concat (see above) → where. */
+  readonly slices: ReadonlyMap<string, SliceStore>;
 }
+
+/** Node kinds whose kernel stores its output through ParamList.store, so it can write a concat slice. */
+const SLICE_STORE_FAMILIES: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'pool2d', 'unary', 'binary', 'batchNorm', 'resize', 'fused:conv2d', 'fused:depthwiseConv2d', 'fused:pool2d', 'fused:identity']);
+
+function familyOf(node: Node): string {
+  return node.op.op === 'fused' ? `fused:${node.op.main.op}` : node.op.op;
+}
+
+/** The concat inputs that their producers store in place (see the note at the top). */
+export function planSliceStores(graph: Graph): Map<string, SliceStore> {
+  const readers = new Map<string, number>();
+  for (const n of graph.nodes) for (const v of n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+  const producer = new Map(graph.nodes.map((n) => [n.name, n]));
+  const outputs = new Set(graph.outputs);
+  const slices = new Map<string, SliceStore>();
+  for (const node of graph.nodes) {
+    if (node.op.op !== 'concat') continue;
+    const shape = node.type.shape;
+    if (node.op.axis !== shape.length - 1 || node.type.dtype !== 'f32') continue;
+    const total = shape[shape.length - 1]!;
+    let offset = 0;
+    for (const v of node.inputs) {
+      const p = producer.get(v);
+      const channels = p ? p.type.shape[p.type.shape.length - 1]! : 0;
+      const eligible = p !== undefined && channels > 0 && SLICE_STORE_FAMILIES.has(familyOf(p)) && readers.get(v) === 1 && !outputs.has(v);
+      if (eligible) slices.set(v, { into: node.name, offset, channels, total });
+      offset += ctxChannels(graph, v, node);
+    }
+  }
+  return slices;
+}
+
 
 /** C identifiers from node names: `block_1/conv:0` → `block_1_conv_0`. */
 function identifier(s: string): string {
@@ -59,9 +102,11 @@ export function lowerGraph(graph: Graph): LoweredGraph {
   const values = new ValueIndex(graph);
   const weights = new WeightPacker();
   const used = new Set<string>();
+  const slices = planSliceStores(graph);
   const ctx: EmitContext = {
     values,
     weights,
+    slices,
     kernelName(node) {
       const base = `k${used.size}_${identifier(node.name)}`.slice(0, 60);
       let name = base;
@@ -81,7 +126,11 @@ export function lowerGraph(graph: Graph): LoweredGraph {
     }
     const out = lower(node, node.op, ctx);
     if (isAliasDraft(out)) aliases.set(out.alias, aliases.get(out.of) ?? out.of);
-    else kernels.push(...(Array.isArray(out) ? out : [out]));
+    else {
+      const drafts = Array.isArray(out) ? out : [out];
+      const into = slices.get(node.name)?.into;
+      kernels.push(...(into ? drafts.map((d) => ({ ...d, nodes: [...d.nodes, into] })) : drafts));
+    }
   }
-  return { kernels, weights, values, aliases };
+  return { kernels, weights, values, aliases, slices };
 }

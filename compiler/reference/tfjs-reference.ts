@@ -89,52 +89,64 @@ export function preprocessFrameTfjs(frame: ReferenceInput, pre: ResolvedPreproce
   });
 }
 
+/** A source model loaded in TensorFlow.js, ready to run repeatedly (loading is not timed with running). */
+export interface TfjsReference {
+  run(inputs: Record<string, ReferenceInput>): Promise<Record<string, HostTensor>>;
+  dispose(): void;
+}
+
 /**
- * Runs the model at `modelPath` (model.json or its folder) in TensorFlow.js on `inputs`
- * (keyed by input name) and returns every output, keyed like the IR graph's outputs. With
+ * Loads the model at `modelPath` (model.json or its folder) in TensorFlow.js. `run` takes inputs
+ * keyed by input name and returns every output, keyed like the IR graph's outputs. With
  * `opts.preprocess`, that input is a `u8` frame preprocessed by `preprocessFrameTfjs` first.
  */
-export async function runTfjsReference(modelPath: string, inputs: Record<string, ReferenceInput>, opts: ReferenceOptions = {}): Promise<Record<string, HostTensor>> {
+export async function loadTfjsReference(modelPath: string, opts: ReferenceOptions = {}): Promise<TfjsReference> {
   await ensureCpuBackend();
   const { path: file, json } = readModelJson(modelPath);
   const format = detectFormat(json, file);
-  const files = readTfjsModelShards(file, json);
-  const handler = fileIOHandler(files);
+  const handler = fileIOHandler(readTfjsModelShards(file, json));
   const pre = opts.preprocess;
-  if (pre && !inputs[pre.input]) throw new Error(`reference: missing the camera frame for input '${pre.input}'`);
   const toTensor = (name: string, t: ReferenceInput): tf.Tensor => {
     if (pre && name === pre.input) return preprocessFrameTfjs(t, pre);
     if (t.data.length !== numElements(t.shape)) throw new Error(`reference: input '${name}' has ${t.data.length} values for shape [${t.shape.join(',')}]`);
     return tf.tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), t.shape, 'float32');
   };
-  const fromTensor = async (t: tf.Tensor): Promise<HostTensor> => {
-    const data = await t.data();
-    return { shape: [...t.shape], data: data instanceof Float32Array ? Float32Array.from(data) : Float32Array.from(data as ArrayLike<number>) };
+  const collect = async (out: tf.Tensor | tf.Tensor[], names: readonly string[]): Promise<Record<string, HostTensor>> => {
+    const list = Array.isArray(out) ? out : [out];
+    const result: Record<string, HostTensor> = {};
+    for (const [i, t] of list.entries()) {
+      const data = await t.data();
+      result[names[i]!] = { shape: [...t.shape], data: Float32Array.from(data as ArrayLike<number>) };
+    }
+    tf.dispose(list);
+    return result;
+  };
+  const checkFrame = (inputs: Record<string, ReferenceInput>) => {
+    if (pre && !inputs[pre.input]) throw new Error(`reference: missing the camera frame for input '${pre.input}'`);
   };
 
   if (format === 'tfjs-graph') {
     const model = await tfconv.loadGraphModel(handler);
     const names = graphModelOutputNames(json);
-    const feed: tf.NamedTensorMap = {};
-    for (const [k, v] of Object.entries(inputs)) feed[k] = toTensor(k, v);
-    try {
-      let out: tf.Tensor | tf.Tensor[];
-      try {
-        out = model.execute(feed, names);
-      } catch (e) {
-        // Graphs with control flow or dynamic shapes only run asynchronously.
-        if (!/executeAsync/.test((e as Error).message)) throw e;
-        out = await model.executeAsync(feed, names);
-      }
-      const list = Array.isArray(out) ? out : [out];
-      const result: Record<string, HostTensor> = {};
-      for (const [i, t] of list.entries()) result[names[i]!] = await fromTensor(t);
-      tf.dispose(list);
-      return result;
-    } finally {
-      tf.dispose(Object.values(feed));
-      model.dispose();
-    }
+    return {
+      async run(inputs) {
+        checkFrame(inputs);
+        const feed: tf.NamedTensorMap = {};
+        for (const [k, v] of Object.entries(inputs)) feed[k] = toTensor(k, v);
+        try {
+          try {
+            return await collect(model.execute(feed, names), names);
+          } catch (e) {
+            // Graphs with control flow or dynamic shapes only run asynchronously.
+            if (!/executeAsync/.test((e as Error).message)) throw e;
+            return await collect(await model.executeAsync(feed, names), names);
+          }
+        } finally {
+          tf.dispose(Object.values(feed));
+        }
+      },
+      dispose: () => model.dispose(),
+    };
   }
 
   // Input and output names as the layers frontend names them (for a Sequential model tfjs-layers
@@ -143,21 +155,31 @@ export async function runTfjsReference(modelPath: string, inputs: Record<string,
   const inputNames = kg.inputs.map((r) => r.layer);
   const outputNames = kg.outputs.map((r) => r.layer);
   const model = await tfl.loadLayersModel(handler);
-  const xs = inputNames.map((n) => {
-    const t = inputs[n];
-    if (!t) throw new Error(`reference: missing input '${n}' (the model's inputs are ${inputNames.join(', ')})`);
-    return toTensor(n, t);
-  });
+  return {
+    async run(inputs) {
+      checkFrame(inputs);
+      const xs = inputNames.map((n) => {
+        const t = inputs[n];
+        if (!t) throw new Error(`reference: missing input '${n}' (the model's inputs are ${inputNames.join(', ')})`);
+        return toTensor(n, t);
+      });
+      try {
+        return await collect(model.predict(xs.length === 1 ? xs[0]! : xs), outputNames);
+      } finally {
+        tf.dispose(xs);
+      }
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Loads, runs once and disposes: `loadTfjsReference(modelPath, opts).run(inputs)`. */
+export async function runTfjsReference(modelPath: string, inputs: Record<string, ReferenceInput>, opts: ReferenceOptions = {}): Promise<Record<string, HostTensor>> {
+  const reference = await loadTfjsReference(modelPath, opts);
   try {
-    const out = model.predict(xs.length === 1 ? xs[0]! : xs);
-    const list = Array.isArray(out) ? out : [out];
-    const result: Record<string, HostTensor> = {};
-    for (const [i, t] of list.entries()) result[outputNames[i]!] = await fromTensor(t);
-    tf.dispose(list);
-    return result;
+    return await reference.run(inputs);
   } finally {
-    tf.dispose(xs);
-    model.dispose();
+    reference.dispose();
   }
 }
 

@@ -45,7 +45,7 @@ export function emitConv2dKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
   const [, H, W] = load.shape as [number, number, number, number];
   const filter = p.read(fn);
   const bias = bn === undefined ? undefined : p.read(bn);
-  const y = p.write(node.name);
+  p.write(node.name);
 
   const blocks = CO / cb;
   const out = decompose('i', ['n', 'oy', 'ox', cb === 1 ? 'oc' : 'ob'], [N, OH, OW, blocks]);
@@ -56,8 +56,8 @@ export function emitConv2dKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
   // The epilogue runs per output element: lane j of the block is output channel oc + j.
   const steps = renderEpilogue(k, p, ctx, 'v', { axes: [n, oy, ox, cb === 1 ? oc : '(oc + j)'], flat: cb === 1 ? 'i' : 'base + j' });
   let stores: string[];
-  if (cb === 1) stores = steps.length ? [`float v = acc;`, ...steps, `${y}[i] = v;`] : [`${y}[i] = acc;`];
-  else if (!steps.length) stores = [`vstore${cb}(acc, 0, ${y} + base);`];
+  if (cb === 1) stores = steps.length ? [`float v = acc;`, ...steps, `${p.store(node.name, 'i')} = v;`] : [`${p.store(node.name, 'i')} = acc;`];
+  else if (!steps.length) stores = [`vstore${cb}(acc, 0, ${p.storeAddress(node.name, 'base')});`];
   else {
     stores = [
       `float r[${cb}];`,
@@ -66,7 +66,7 @@ export function emitConv2dKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
       `for (int j = 0; j < ${cb}; ++j) {`,
       `  float v = r[j];`,
       ...steps.map((l) => `  ${l}`),
-      `  ${y}[base + j] = v;`,
+      `  ${p.store(node.name, 'base + j')} = v;`,
       `}`,
     ];
   }

@@ -28,7 +28,7 @@ export function emitDepthwiseKernel(k: KernelOp, ctx: EmitContext): KernelDraft 
   const [, H, W] = load.shape as [number, number, number, number];
   const filter = p.read(fn);
   const bias = bn === undefined ? undefined : p.read(bn);
-  const y = p.write(node.name);
+  p.write(node.name);
 
   const out = decompose('i', ['n', 'oy', 'ox', 'oc'], [N, OH, OW, CO]);
   const [n, oy, ox, oc] = out.coords as [string, string, string, string];
@@ -54,7 +54,7 @@ export function emitDepthwiseKernel(k: KernelOp, ctx: EmitContext): KernelDraft 
     `  }`,
     `}`,
     ...steps,
-    `${y}[i] = acc;`,
+    `${p.store(node.name, 'i')} = acc;`,
   ];
   const body = [
     `// y[n,oy,ox,oc] = ${bias ? 'bias[oc] + ' : ''}sum over ky,kx of x[n,iy,ix,ic] * filter[ky,kx,ic,j], oc = ic*${M} + j${k.epilogue.length ? `, then ${describeSteps(k.epilogue, k, ctx)}` : ''}`,

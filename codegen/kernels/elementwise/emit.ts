@@ -38,7 +38,7 @@ export function emitElementwise(k: KernelOp, ctx: EmitContext, bn?: BatchNormMai
   const p = new ParamList(ctx);
   const load = renderLoad(name, k, p, ctx);
   const bnPtr = bn && { scale: p.read(node.inputs[bn.scale]!), offset: p.read(node.inputs[bn.offset]!), mean: p.read(node.inputs[bn.mean]!), variance: p.read(node.inputs[bn.variance]!) };
-  const y = p.write(node.name);
+  p.write(node.name);
 
   const names = out.length === 4 ? ['n', 'oy', 'ox', 'c'] : out.map((_, a) => `i${a}`);
   const coords = decompose('i', names, out);
@@ -56,7 +56,7 @@ export function emitElementwise(k: KernelOp, ctx: EmitContext, bn?: BatchNormMai
       ? [`v = (v - ${bnPtr.mean}[${channel}]) * rsqrt(${bnPtr.variance}[${channel}] + ${floatLiteral(bn!.epsilon)}) * ${bnPtr.scale}[${channel}] + ${bnPtr.offset}[${channel}];`]
       : []),
     ...steps,
-    `${y}[i] = v;`,
+    `${p.store(node.name, 'i')} = v;`,
   ];
   const chain = [...(bnPtr ? [`batch norm (epsilon ${bn!.epsilon})`] : []), ...(k.epilogue.length ? [describeSteps(k.epilogue, k, ctx)] : [])];
   const body = [

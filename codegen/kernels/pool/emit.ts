@@ -24,7 +24,7 @@ export function emitPoolKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
   const p = new ParamList(ctx);
   const load = renderLoad(name, k, p, ctx);
   const [, H, W] = load.shape as [number, number, number, number];
-  const y = p.write(node.name);
+  p.write(node.name);
 
   const out = decompose('i', ['n', 'oy', 'ox', 'c'], [N, OH, OW, C]);
   const [n, oy, ox, c] = out.coords as [string, string, string, string];
@@ -52,7 +52,7 @@ export function emitPoolKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
     `}`,
     `float v = ${isMax ? 'acc' : countInBounds ? 'acc / (float)count' : `acc / ${KH * KW}.0f`};`,
     ...steps,
-    `${y}[i] = v;`,
+    `${p.store(node.name, 'i')} = v;`,
   ];
   const body = [
     `// y[n,oy,ox,c] = ${isMax ? 'max' : 'mean'} over the taps ky < ${KH}, kx < ${KW} inside x of x[n,iy,ix,c]${isMax ? '' : ' (padding is not counted)'}${k.epilogue.length ? `, then ${describeSteps(k.epilogue, k, ctx)}` : ''}`,
