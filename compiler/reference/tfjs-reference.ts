@@ -20,6 +20,7 @@ import { defaultTfOutputs } from '../frontends/tf-ops.js';
 import { signatureOutputs } from '../frontends/tfjs-graph.js';
 import { kerasModelConfig } from '../frontends/tfjs-layers.js';
 import type { ResolvedPreprocess } from '../preprocess/spec.js';
+import { mulberry32 } from './seeded-random.js';
 
 /** A float32 tensor on the host. */
 export interface HostTensor {
@@ -211,16 +212,4 @@ export function seededFrame(shape: readonly number[], seed: number, stream = 0):
   const data = new Uint8Array(numElements(shape));
   for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
   return data;
-}
-
-/** Mulberry32: a small, fast, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

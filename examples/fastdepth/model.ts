@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
+import { mulberry32 } from '../../compiler/reference/seeded-random.js';
 
 export const FASTDEPTH_INPUT_SHAPE = [224, 224, 3] as const;
 
@@ -44,18 +45,6 @@ export const BN_EPSILON = 1e-5;
 // ---------------------------------------------------------------------------------------------
 // seeded random numbers
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a hash of a string, used to give every layer its own stream. */
 function fnv1a(s: string): number {
