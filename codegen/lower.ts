@@ -68,7 +68,7 @@ function familyOf(node: Node): string {
 }
 
 /** The concat inputs that their producers store in place (see the note at the top). */
-export function planSliceStores(graph: Graph): Map<string, SliceStore> {
+export function planSliceStores(graph: Graph, values: ValueIndex): Map<string, SliceStore> {
   const readers = new Map<string, number>();
   for (const n of graph.nodes) for (const v of n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
   const producer = new Map(graph.nodes.map((n) => [n.name, n]));
@@ -82,10 +82,10 @@ export function planSliceStores(graph: Graph): Map<string, SliceStore> {
     let offset = 0;
     for (const v of node.inputs) {
       const p = producer.get(v);
-      const channels = p ? p.type.shape[p.type.shape.length - 1]! : 0;
+      const channels = values.type(v).shape[shape.length - 1]!;
       const eligible = p !== undefined && channels > 0 && SLICE_STORE_FAMILIES.has(familyOf(p)) && readers.get(v) === 1 && !outputs.has(v);
       if (eligible) slices.set(v, { into: node.name, offset, channels, total });
-      offset += ctxChannels(graph, v, node);
+      offset += channels;
     }
   }
   return slices;
@@ -102,7 +102,7 @@ export function lowerGraph(graph: Graph): LoweredGraph {
   const values = new ValueIndex(graph);
   const weights = new WeightPacker();
   const used = new Set<string>();
-  const slices = planSliceStores(graph);
+  const slices = planSliceStores(graph, values);
   const ctx: EmitContext = {
     values,
     weights,

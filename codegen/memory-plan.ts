@@ -7,7 +7,10 @@
  * after fusion one kernel computes several nodes and their intermediate values never exist:
  *
  * 1. Aliases: a reshape/identity that emits no kernel names the same bytes as its input, so every
- *    value is first resolved to its root (the value some kernel actually writes).
+ *    value is first resolved to its root (the value some kernel actually writes). A concat input
+ *    stored as a slice of the concat (lower.ts) has no bytes of its own: its producer's kernel
+ *    binds the concat's buffer, so the concat's live range starts at its first producer, and the
+ *    slice is listed in the concat's buffer.
  * 2. Live ranges: a root value is live over the closed interval of launch indices
  *    [first kernel that reads or writes it (or one of its aliases), last such kernel].
  *    The interval is closed at both ends, so a value last read by kernel k and a value first
@@ -35,6 +38,8 @@ export interface PlanInput {
   readonly kernels: readonly KernelDraft[];
   /** Alias value → the value whose bytes it names (resolved transitively here). */
   readonly aliases?: ReadonlyMap<string, string>;
+  /** Values stored as a slice of a concat → that concat (listed with its buffer, no buffer of their own). */
+  readonly slices?: ReadonlyMap<string, { readonly into: string }>;
 }
 
 export interface PlanOptions {
@@ -179,6 +184,10 @@ export function planMemory(graph: Graph, lowered: PlanInput, opts: PlanOptions =
   for (const a of aliases.keys()) {
     const r = rootOf(aliases, a);
     aliasesOf.set(r, [...(aliasesOf.get(r) ?? []), a]);
+  }
+  for (const [v, { into }] of lowered.slices ?? []) {
+    const r = rootOf(aliases, into);
+    aliasesOf.set(r, [...(aliasesOf.get(r) ?? []), v]);
   }
   const bufferOf = new Map<string, number>();
   const valueBytes = new Map<string, number>();

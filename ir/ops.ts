@@ -23,6 +23,10 @@ export type UnaryFn =
   | { readonly kind: 'tanh' }
   | { readonly kind: 'leakyRelu'; readonly alpha: number }
   | { readonly kind: 'elu' }
+  /** x · relu6(x + 3) / 6 (MobileNetV3). */
+  | { readonly kind: 'hardSwish' }
+  /** relu6(x + 3) / 6. */
+  | { readonly kind: 'hardSigmoid' }
   | { readonly kind: 'neg' };
 
 export type UnaryKind = UnaryFn['kind'];

@@ -30,6 +30,11 @@ export function renderUnary(fn: UnaryFn, x: string): string {
       return `((${x}) < 0.0f ? ${floatLiteral(fn.alpha)} * (${x}) : (${x}))`;
     case 'elu':
       return `((${x}) < 0.0f ? expm1(${x}) : (${x}))`;
+    // Divided by 6 as the reference does, not multiplied by 1/6, which is inexact in f32.
+    case 'hardSwish':
+      return `((${x}) * clamp((${x}) + 3.0f, 0.0f, 6.0f) / 6.0f)`;
+    case 'hardSigmoid':
+      return `(clamp((${x}) + 3.0f, 0.0f, 6.0f) / 6.0f)`;
     case 'neg':
       return `(-(${x}))`;
   }

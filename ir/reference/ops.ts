@@ -33,6 +33,10 @@ export function applyUnary(fn: UnaryFn, x: number): number {
       return x < 0 ? fn.alpha * x : x;
     case 'elu':
       return x < 0 ? Math.expm1(x) : x;
+    case 'hardSwish':
+      return (x * Math.min(Math.max(x + 3, 0), 6)) / 6;
+    case 'hardSigmoid':
+      return Math.min(Math.max(x + 3, 0), 6) / 6;
     case 'neg':
       return -x;
   }

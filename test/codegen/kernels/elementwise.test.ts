@@ -17,6 +17,8 @@ const UNARY: readonly UnaryFn[] = [
   { kind: 'leakyRelu', alpha: -0.37 },
   { kind: 'elu' },
   { kind: 'neg' },
+  { kind: 'hardSwish' },
+  { kind: 'hardSigmoid' },
 ];
 const BINARY: readonly BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 

@@ -20,6 +20,8 @@ export const UNARY_FNS: readonly UnaryFn[] = [
   { kind: 'leakyRelu', alpha: -0.37 },
   { kind: 'elu' },
   { kind: 'neg' },
+  { kind: 'hardSwish' },
+  { kind: 'hardSigmoid' },
 ];
 export const BINARY_FNS: readonly BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 export const COORDS: readonly ResizeCoords[] = ['asymmetric', 'align_corners', 'half_pixel'];

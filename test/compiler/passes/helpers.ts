@@ -154,8 +154,8 @@ export const dilation = fc.integer({ min: 1, max: 2 });
 export const padAmount = fc.integer({ min: 0, max: 2 });
 export const seedArb = fc.integer({ min: 1, max: 0x7fffffff });
 
-export type UnaryKind = 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'neg';
-export const unaryKind = fc.constantFrom<UnaryKind>('relu', 'relu6', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'neg');
+export type UnaryKind = 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'neg' | 'hardSwish' | 'hardSigmoid';
+export const unaryKind = fc.constantFrom<UnaryKind>('relu', 'relu6', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'neg', 'hardSwish', 'hardSigmoid');
 export function unaryFn(kind: UnaryKind) {
   return kind === 'leakyRelu' ? { kind, alpha: 0.125 } : { kind };
 }
