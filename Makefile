@@ -33,7 +33,7 @@ dist/.stamp: $(SOURCES) tsconfig.json $(NODE_MODULES_STAMP)
 	@touch $@
 
 typecheck: deps
-	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.test.json
 
 FASTDEPTH := examples/fastdepth/model/model.json
 
@@ -46,6 +46,7 @@ demo: setup build $(FASTDEPTH)
 	node dist/examples/fastdepth/demo.js
 
 test: setup build
+	npx tsc -p tsconfig.test.json
 	npx vitest run
 
 clean:

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { GraphBuilder, numElements, type Graph, type Shape } from '../../../ir/index.js';
 import { evaluateGraph } from '../../../ir/reference/index.js';
 import { runGraphOnDevice, type CompileGraphOptions } from '../../helpers/device.js';
+import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
 
 /** fp32 kernels against the float64 reference: max|a - b| / max|ref| per output (DESIGN.md). */
 export const TOLERANCE = 1e-5;
@@ -17,17 +18,8 @@ export function propertyParams(seed: number, numRuns: number): fc.Parameters<unk
   return { seed, numRuns, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true };
 }
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), uniform in [0, 1). */
+export const rng = mulberry32;
 
 /** Uniform values in [lo, hi), never all zeros. */
 export function randomData(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -32,7 +32,7 @@ export function compileWith(graph: Graph, reuse: boolean): Compiled {
 }
 
 /** Runs compiled files once (guard bands on) and returns every output. */
-export function runFiles(files: ArtifactFiles, inputs: Record<string, Float32Array>): Record<string, Float32Array> {
+export function runFiles(files: ArtifactFiles, inputs: Record<string, Float32Array | Uint8Array>): Record<string, Float32Array> {
   const parent = mkdtempSync(join(tmpdir(), 'edgecl-mem-'));
   try {
     const dir = join(parent, 'artifact');

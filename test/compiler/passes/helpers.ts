@@ -12,18 +12,10 @@ import { expect } from 'vitest';
 import { runPasses, type Pass } from '../../../compiler/passes/index.js';
 import { GraphBuilder, numElements, printGraph, type Graph, type Shape } from '../../../ir/index.js';
 import { evaluateGraph } from '../../../ir/reference/index.js';
+import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), uniform in [0, 1). */
+export const rng = mulberry32;
 
 /** Seeded values for one graph. */
 export class Values {
