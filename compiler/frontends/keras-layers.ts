@@ -361,38 +361,31 @@ function identityLayer(c: LayerCtx): string {
   return oneInput(c);
 }
 
+/** The input and window geometry every Keras convolution layer reads the same way. */
+function convGeometry(c: LayerCtx) {
+  channelsLast(c);
+  const x = oneInput(c);
+  const s = rank4(c, x);
+  const kernel = cfg.pair(c, 'kernel_size');
+  const strides = cfg.pair(c, 'strides', [1, 1]);
+  const dilations = cfg.pair(c, 'dilation_rate', [1, 1]);
+  return { x, strides, dilations, pads: paddingPads(c, s, kernel, strides, dilations) };
+}
+
 const LAYERS: Readonly<Record<string, LayerHandler>> = {
   Conv2D: (c) => {
-    channelsLast(c);
-    const x = oneInput(c);
-    const s = rank4(c, x);
-    const kernel = cfg.pair(c, 'kernel_size');
-    const strides = cfg.pair(c, 'strides', [1, 1]);
-    const dilations = cfg.pair(c, 'dilation_rate', [1, 1]);
+    const { x, strides, dilations, pads } = convGeometry(c);
     const groups = cfg.num(c, 'groups', 1);
-    const pads = paddingPads(c, s, kernel, strides, dilations);
     const ch = c.chain(x).then({ op: 'conv2d', strides, dilations, pads, groups }, [c.weight('kernel')], 'conv');
     return biasAndActivation(c, ch);
   },
   DepthwiseConv2D: (c) => {
-    channelsLast(c);
-    const x = oneInput(c);
-    const s = rank4(c, x);
-    const kernel = cfg.pair(c, 'kernel_size');
-    const strides = cfg.pair(c, 'strides', [1, 1]);
-    const dilations = cfg.pair(c, 'dilation_rate', [1, 1]);
-    const pads = paddingPads(c, s, kernel, strides, dilations);
+    const { x, strides, dilations, pads } = convGeometry(c);
     const ch = c.chain(x).then({ op: 'depthwiseConv2d', strides, dilations, pads }, [c.weight('depthwise_kernel')], 'depthwise');
     return biasAndActivation(c, ch);
   },
   SeparableConv2D: (c) => {
-    channelsLast(c);
-    const x = oneInput(c);
-    const s = rank4(c, x);
-    const kernel = cfg.pair(c, 'kernel_size');
-    const strides = cfg.pair(c, 'strides', [1, 1]);
-    const dilations = cfg.pair(c, 'dilation_rate', [1, 1]);
-    const pads = paddingPads(c, s, kernel, strides, dilations);
+    const { x, strides, dilations, pads } = convGeometry(c);
     const ch = c
       .chain(x)
       .then({ op: 'depthwiseConv2d', strides, dilations, pads }, [c.weight('depthwise_kernel')], 'depthwise')

@@ -8,6 +8,7 @@ import { GraphBuilder, numElements, type Graph, type Shape } from '../../../ir/i
 import { evaluateGraph } from '../../../ir/reference/index.js';
 import { runGraphOnDevice, type CompileGraphOptions } from '../../helpers/device.js';
 import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
+import { compareTensors } from '../../../compiler/cli/compare.js';
 
 /** fp32 kernels against the float64 reference: max|a - b| / max|ref| per output (DESIGN.md). */
 export const TOLERANCE = 1e-5;
@@ -30,19 +31,10 @@ export function randomData(n: number, seed: number, lo = -1, hi = 1): Float32Arr
   return data;
 }
 
-/** Largest |a - b| over max |ref|, with NaN (and any length mismatch) as Infinity. */
+/** max |a − b| / max |ref| (the project's comparison, compiler/cli/compare.ts), with NaN and a length mismatch as Infinity. */
 export function relativeError(actual: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (actual.length !== ref.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const a = actual[i]!;
-    const r = ref[i]!;
-    if (Number.isNaN(a) || Number.isNaN(r)) return Infinity;
-    diff = Math.max(diff, Math.abs(a - r));
-    scale = Math.max(scale, Math.abs(r));
-  }
-  return diff / (scale > 0 ? scale : 1);
+  const { maxRel } = compareTensors(actual, ref, Infinity);
+  return Number.isNaN(maxRel) ? Infinity : maxRel;
 }
 
 /** A graph under construction with the data of its inputs; each case adds its nodes with its own prefix. */

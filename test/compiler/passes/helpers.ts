@@ -13,6 +13,7 @@ import { runPasses, type Pass } from '../../../compiler/passes/index.js';
 import { GraphBuilder, numElements, printGraph, type Graph, type Shape } from '../../../ir/index.js';
 import { evaluateGraph } from '../../../ir/reference/index.js';
 import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
+import { compareTensors } from '../../../compiler/cli/compare.js';
 
 /** The project's seeded generator (mulberry32), uniform in [0, 1). */
 export const rng = mulberry32;
@@ -83,19 +84,10 @@ export function randomInputs(g: Graph, seed: number): Record<string, Float64Arra
   );
 }
 
-/** max |a − b| / max |ref| with NaN as Infinity. */
+/** max |a − b| / max |ref| (the project's comparison, compiler/cli/compare.ts), with NaN and a length mismatch as Infinity. */
 export function relativeError(actual: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (actual.length !== ref.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const a = actual[i]!;
-    const r = ref[i]!;
-    if (Number.isNaN(a) || Number.isNaN(r)) return Infinity;
-    diff = Math.max(diff, Math.abs(a - r));
-    scale = Math.max(scale, Math.abs(r));
-  }
-  return diff / (scale > 0 ? scale : 1);
+  const { maxRel } = compareTensors(actual, ref, Infinity);
+  return Number.isNaN(maxRel) ? Infinity : maxRel;
 }
 
 /**
