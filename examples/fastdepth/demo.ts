@@ -22,6 +22,7 @@ import { readImage, writePng } from '../../compiler/io/image.js';
 import { resizeBilinear } from '../../compiler/io/resize.js';
 import { loadTfjsReference } from '../../compiler/reference/tfjs-reference.js';
 import { Session } from '../../runtime/index.js';
+import { buildFastDepthTopology, countFastDepth } from './model.js';
 
 const OUT_PNG = 'examples/out/fastdepth-depth.png';
 const TOLERANCE = 1e-4;
@@ -115,7 +116,9 @@ async function main() {
   const view = resizeBilinear({ height: FRAME[0], width: FRAME[1], channels: 3, data: frame }, h, w);
   writePng(OUT_PNG, sideBySide(view, colorizeDepth(fused.depth, h, w), h, w));
 
+  const cost = countFastDepth(buildFastDepthTopology());
   console.log(`FastDepth on ${photoPath} as a ${FRAME[0]}x${FRAME[1]} u8 RGB camera frame, on ${fused.device}`);
+  console.log(`  network: ${cost.macs} MAC (${(cost.macs / 1e9).toFixed(2)} GMAC), ${cost.params} parameters (+${cost.nonTrainableParams} batch-norm moving statistics)`);
   console.log(`  --preprocess ${PREPROCESS} (resize to ${h}x${w} and scaling inside the first kernel)`);
   let ok = true;
   for (const m of [fused, unfused]) {
