@@ -5,21 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { BinaryFn, UnaryFn } from '../../../ir/index.js';
+import type { BinaryFn } from '../../../ir/index.js';
 import { Batch, caseSeed, checkBatch, propertyParams } from './check.js';
+import { UNARY_FNS } from './fused-cases.js';
 
-const UNARY: readonly UnaryFn[] = [
-  { kind: 'relu' },
-  { kind: 'relu6' },
-  { kind: 'sigmoid' },
-  { kind: 'tanh' },
-  { kind: 'leakyRelu', alpha: 0.2 },
-  { kind: 'leakyRelu', alpha: -0.37 },
-  { kind: 'elu' },
-  { kind: 'neg' },
-  { kind: 'hardSwish' },
-  { kind: 'hardSigmoid' },
-];
+/** Every unary function, shared with the fused-kernel cases. */
+const UNARY = UNARY_FNS;
 const BINARY: readonly BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 
 const nhwc = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.constantFrom(1, 3, 5, 7), fc.constantFrom(1, 2, 5), fc.constantFrom(1, 3, 4, 5, 13));
