@@ -14,6 +14,7 @@ bundle() { npx esbuild "$1" --bundle --platform=node --format=esm --target=node2
 bundle dist/compiler/cli/main.js .device/cli-main.mjs
 printf "import { main } from './cli-main.mjs';\nmain(process.argv.slice(2));\n" > .device/edgecl.mjs
 bundle dist/examples/fastdepth/demo.js .device/demo.mjs
+bundle dist/bench/real-models/run.js .device/real-models.mjs
 k=.device/node_modules/koffi
 rm -rf "$k" && mkdir -p "$k/build/koffi"
 cp node_modules/koffi/package.json node_modules/koffi/index.js node_modules/koffi/indirect.js "$k/"
@@ -22,4 +23,11 @@ cp -r node_modules/koffi/build/koffi/linux_x64 "$k/build/koffi/"
 rm -rf .device/fastdepth && cp -r examples/fastdepth/model .device/fastdepth
 cp examples/astronaut.png .device/
 cp ../shared/bench/anchors_gpu.py .device/
+# The real models of bench/real-models/catalog.ts, when `make real-models` has downloaded them.
+if [ -d .cache/human-models/package/models ]; then
+  rm -rf .device/human-models && mkdir -p .device/human-models
+  for m in $(node -e "import('./dist/bench/real-models/catalog.js').then(c=>console.log(c.REAL_MODELS.map(m=>m.name).join(' ')))"); do
+    cp .cache/human-models/package/models/$m.json .cache/human-models/package/models/$m.bin .device/human-models/
+  done
+fi
 du -sh .device

@@ -65,6 +65,7 @@ export async function measure(m: RealModel, modelsDir: string, runs: number): Pr
   const session = Session.open(compiled.dir);
   const outputs: Record<string, Float32Array> = {};
   const edgeclTimes: number[] = [];
+  const device = session.device.name;
   try {
     session.run({ [m.input]: photo });
     for (let i = 0; i < runs; i++) {
@@ -107,6 +108,7 @@ export async function measure(m: RealModel, modelsDir: string, runs: number): Pr
     worst,
     edgeclMs: median(edgeclTimes),
     tfjsMs: median(tfjsTimes),
+    device,
   };
 }
 
@@ -142,7 +144,8 @@ async function main() {
     console.log(formatRow(row));
   }
   const failed = rows.filter((r) => r.error !== undefined || r.maxRel! > TOLERANCE);
-  console.log(`\n${rows.length - failed.length} of ${rows.length} models compile and match TensorFlow.js within ${TOLERANCE} (median of ${runs} runs each, after a warm-up)`);
+  const devices = [...new Set(rows.map((r) => r.device).filter((d) => d !== undefined))];
+  console.log(`\n${rows.length - failed.length} of ${rows.length} models compile and match TensorFlow.js within ${TOLERANCE} (median of ${runs} runs each, after a warm-up); edgecl on ${devices.join(', ')}`);
   if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));
   if (failed.length) process.exitCode = 1;
 }
