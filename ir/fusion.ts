@@ -58,7 +58,7 @@ export interface DepthwisePointwiseOp {
 }
 
 /** Ops that can be the main op of a fused kernel. `identity` makes a pure element-wise chain. */
-export type MainOp = Extract<Op, { op: 'conv2d' | 'depthwiseConv2d' | 'matmul' | 'pool2d' | 'identity' | 'reduce' | 'softmax' }> | DepthwisePointwiseOp;
+export type MainOp = Extract<Op, { op: 'conv2d' | 'depthwiseConv2d' | 'matmul' | 'conv2dTranspose' | 'pool2d' | 'identity' | 'reduce' | 'softmax' }> | DepthwisePointwiseOp;
 
 export interface FusedOp {
   readonly op: 'fused';

@@ -133,6 +133,49 @@ export interface IdentityOp {
   readonly op: 'identity';
 }
 
+/** Axis permutation: output axis i is input axis `perm[i]` (TF/NumPy). Ranks 1..6. */
+export interface TransposeOp {
+  readonly op: 'transpose';
+  readonly perm: readonly number[];
+}
+
+/**
+ * Strided, rank-preserving slice: output shape is `size`; element j on axis a reads input index
+ * `begin[a] + j * strides[a]` (strides non-zero, may be negative; every index read is in range).
+ */
+export interface SliceOp {
+  readonly op: 'slice';
+  readonly begin: readonly number[];
+  readonly size: readonly number[];
+  readonly strides: readonly number[];
+}
+
+/** Gather of constant, non-negative `indices` along `axis`: output shape[axis] = indices.length. */
+export interface GatherOp {
+  readonly op: 'gather';
+  readonly axis: number;
+  readonly indices: readonly number[];
+}
+
+/** Repetition: output extent on axis a is `shape[a] * multiples[a]`. */
+export interface TileOp {
+  readonly op: 'tile';
+  readonly multiples: readonly number[];
+}
+
+/**
+ * Transposed convolution (TF Conv2DBackpropInput). Inputs: x `[n,h,w,cin]`, filter
+ * `[kh,kw,cout,cin]`, bias? `[cout]`. The "full" result is
+ * `out_full[y*sh + i, x*sw + j, co] += x[y,x,ci] * f[i,j,co,ci]`, of size
+ * `[(h-1)*sh + kh, (w-1)*sw + kw]`; the output is that cropped by `pads`
+ * `[top,left,bottom,right]`. A negative pad adds zero rows/cols on that side.
+ */
+export interface Conv2dTransposeOp {
+  readonly op: 'conv2dTranspose';
+  readonly strides: Pair;
+  readonly pads: Pads4;
+}
+
 export type Op =
   | FusedOp
   | Conv2dOp
@@ -148,7 +191,12 @@ export type Op =
   | PadOp
   | ReshapeOp
   | SoftmaxOp
-  | IdentityOp;
+  | IdentityOp
+  | TransposeOp
+  | SliceOp
+  | GatherOp
+  | TileOp
+  | Conv2dTransposeOp;
 
 export type OpKind = Op['op'];
 
@@ -168,6 +216,11 @@ export const OP_KINDS: readonly OpKind[] = [
   'reshape',
   'softmax',
   'identity',
+  'transpose',
+  'slice',
+  'gather',
+  'tile',
+  'conv2dTranspose',
 ];
 
 /** The op narrowed to one kind. */

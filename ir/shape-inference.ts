@@ -278,5 +278,70 @@ export function inferType(node: string, op: Op, inputs: readonly TensorType[]): 
       arity(1);
       return { dtype: inputs[0]!.dtype, shape: [...inputs[0]!.shape] };
     }
+    case 'transpose': {
+      arity(1);
+      const x = inputs[0]!;
+      const r = x.shape.length;
+      if (r < 1 || r > 6) fail(`input must have rank 1 to 6, got ${formatType(x)}`);
+      const perm = op.perm;
+      const isPermutation = perm.length === r && perm.every((a) => Number.isInteger(a) && a >= 0 && a < r) && new Set(perm).size === r;
+      if (!isPermutation) fail(`perm [${perm.join(',')}] is not a permutation of 0..${r - 1} for input ${formatType(x)}`);
+      return { dtype: x.dtype, shape: perm.map((a) => x.shape[a]!) };
+    }
+    case 'slice': {
+      arity(1);
+      const x = inputs[0]!;
+      const r = x.shape.length;
+      if (op.begin.length !== r || op.size.length !== r || op.strides.length !== r) {
+        fail(`begin [${op.begin.join(',')}], size [${op.size.join(',')}] and strides [${op.strides.join(',')}] must each have ${r} entries for input ${formatType(x)}`);
+      }
+      positive('size', op.size);
+      if (!op.strides.every((s) => Number.isInteger(s) && s !== 0)) fail(`strides must be non-zero integers, got [${op.strides.join(',')}]`);
+      for (let a = 0; a < r; a++) {
+        const b = op.begin[a]!;
+        const lastIndex = b + (op.size[a]! - 1) * op.strides[a]!;
+        if (!Number.isInteger(b) || b < 0 || b >= x.shape[a]! || lastIndex < 0 || lastIndex >= x.shape[a]!) {
+          fail(`axis ${a} reads indices ${b} to ${lastIndex} (begin ${b}, size ${op.size[a]}, stride ${op.strides[a]}), outside 0..${x.shape[a]! - 1} of input ${formatType(x)}`);
+        }
+      }
+      return { dtype: x.dtype, shape: [...op.size] };
+    }
+    case 'gather': {
+      arity(1);
+      const x = inputs[0]!;
+      const r = x.shape.length;
+      if (!Number.isInteger(op.axis) || op.axis < 0 || op.axis >= r) fail(`axis ${op.axis} is outside rank ${r} of input ${formatType(x)}`);
+      if (op.indices.length === 0) fail('needs at least one index');
+      const extent = x.shape[op.axis]!;
+      const bad = op.indices.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= extent);
+      if (bad >= 0) fail(`index ${op.indices[bad]} (position ${bad}) is out of range 0..${extent - 1} on axis ${op.axis} of input ${formatType(x)}`);
+      const shape = [...x.shape];
+      shape[op.axis] = op.indices.length;
+      return { dtype: x.dtype, shape };
+    }
+    case 'tile': {
+      arity(1);
+      const x = inputs[0]!;
+      if (op.multiples.length !== x.shape.length) fail(`multiples [${op.multiples.join(',')}] must have ${x.shape.length} entries for input ${formatType(x)}`);
+      positive('multiples', op.multiples);
+      return { dtype: x.dtype, shape: x.shape.map((d, i) => d * op.multiples[i]!) };
+    }
+    case 'conv2dTranspose': {
+      arity(2, 3);
+      rank(0, 4, 'input');
+      rank(1, 4, 'filter');
+      floatInput(0);
+      const [n, h, w, c] = inputs[0]!.shape as [number, number, number, number];
+      const [kh, kw, co, ci] = inputs[1]!.shape as [number, number, number, number];
+      if (ci !== c) fail(`filter ${formatType(inputs[1]!)} ([kh,kw,cout,cin]) expects ${ci} input channels, input ${formatType(inputs[0]!)} has ${c}`);
+      positive('filter size', [kh, kw, co]);
+      positive('strides', op.strides);
+      if (!op.pads.every((q) => Number.isInteger(q))) fail(`pads must be integers, got [${op.pads.join(',')}]`);
+      bias(2, co);
+      const oh = (h - 1) * op.strides[0] + kh - op.pads[0] - op.pads[2];
+      const ow = (w - 1) * op.strides[1] + kw - op.pads[1] - op.pads[3];
+      if (oh < 1 || ow < 1) fail(`pads [${op.pads.join(',')}] crop the full ${(h - 1) * op.strides[0] + kh}x${(w - 1) * op.strides[1] + kw} output to ${oh}x${ow}`);
+      return { dtype: 'f32', shape: [n, oh, ow, co] };
+    }
   }
 }

@@ -41,12 +41,17 @@ export const OP_PATTERN: Readonly<Record<OpKind, OpPattern>> = {
   reshape: 'injective',
   identity: 'injective',
   concat: 'injective',
+  transpose: 'injective',
+  slice: 'injective',
+  gather: 'injective',
+  tile: 'injective',
   pool2d: 'reduce',
   reduce: 'reduce',
   softmax: 'reduce',
   conv2d: 'outEwiseFusable',
   depthwiseConv2d: 'outEwiseFusable',
   matmul: 'outEwiseFusable',
+  conv2dTranspose: 'outEwiseFusable',
   fused: 'outEwiseFusable',
 };
 
@@ -119,6 +124,7 @@ export function draftOf(n: Node): FusedDraft | undefined {
     case 'conv2d':
     case 'depthwiseConv2d':
     case 'matmul':
+    case 'conv2dTranspose':
     case 'pool2d':
     case 'reduce':
     case 'softmax':

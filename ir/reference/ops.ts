@@ -288,6 +288,51 @@ function softmax(x: RefTensor): Float64Array {
   return y;
 }
 
+/**
+ * Data movement ops (transpose, slice, gather, tile): every output element copies one input
+ * element; `source` maps an output multi-index to the input multi-index it reads.
+ */
+function gatherElements(x: RefTensor, out: Shape, source: (idx: readonly number[], axis: number) => number): Float64Array {
+  const y = new Float64Array(numElements(out));
+  const inStrides = stridesOf(x.shape);
+  forEachIndex(out, (idx, flat) => {
+    let o = 0;
+    for (let a = 0; a < idx.length; a++) o += source(idx, a) * inStrides[a]!;
+    y[flat] = x.data[o]!;
+  });
+  return y;
+}
+
+/** Transposed convolution: scatters each input pixel's taps into the full output, then crops by the pads. */
+function conv2dTranspose(x: RefTensor, f: RefTensor, bias: RefTensor | undefined, op: Extract<Op, { op: 'conv2dTranspose' }>, out: Shape): Float64Array {
+  const [n, h, w, ci] = x.shape as [number, number, number, number];
+  const [kh, kw, co] = f.shape as [number, number, number, number];
+  const [, oh, ow] = out as [number, number, number, number];
+  const y = new Float64Array(numElements(out));
+  for (let b = 0; b < n; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let oc = 0; oc < co; oc++) y[((b * oh + oy) * ow + ox) * co + oc] = bias ? bias.data[oc]! : 0;
+  for (let b = 0; b < n; b++)
+    for (let iy = 0; iy < h; iy++)
+      for (let ix = 0; ix < w; ix++)
+        for (let ky = 0; ky < kh; ky++) {
+          // Full-output row iy*sh + ky, shifted by the top crop (a negative pad shifts down).
+          const oy = iy * op.strides[0] + ky - op.pads[0];
+          if (oy < 0 || oy >= oh) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ox = ix * op.strides[1] + kx - op.pads[1];
+            if (ox < 0 || ox >= ow) continue;
+            for (let oc = 0; oc < co; oc++) {
+              let acc = 0;
+              for (let c = 0; c < ci; c++) acc += x.data[((b * h + iy) * w + ix) * ci + c]! * f.data[((ky * kw + kx) * co + oc) * ci + c]!;
+              y[((b * oh + oy) * ow + ox) * co + oc]! += acc;
+            }
+          }
+        }
+  return y;
+}
+
 /** Evaluates one op on float64 tensors; `outShape` is the node's inferred output shape. */
 export function evaluateOp(op: Op, inputs: readonly RefTensor[], outShape: Shape): Float64Array {
   const [x, w, third] = inputs as [RefTensor, RefTensor | undefined, RefTensor | undefined];
@@ -327,5 +372,15 @@ export function evaluateOp(op: Op, inputs: readonly RefTensor[], outShape: Shape
     case 'reshape':
     case 'identity':
       return Float64Array.from(x.data);
+    case 'transpose':
+      return gatherElements(x, outShape, (idx, a) => idx[op.perm.indexOf(a)]!);
+    case 'slice':
+      return gatherElements(x, outShape, (idx, a) => op.begin[a]! + idx[a]! * op.strides[a]!);
+    case 'gather':
+      return gatherElements(x, outShape, (idx, a) => (a === op.axis ? op.indices[idx[a]!]! : idx[a]!));
+    case 'tile':
+      return gatherElements(x, outShape, (idx, a) => idx[a]! % x.shape[a]!);
+    case 'conv2dTranspose':
+      return conv2dTranspose(x, w!, third, op, outShape);
   }
 }

@@ -7,6 +7,7 @@ import type { Node, OpOf } from '../../../ir/index.js';
 import type { EmitContext, KernelDraft } from '../../kernel-draft.js';
 import { kernelOpOf } from '../../render/kernel-op.js';
 import { emitConv2dKernel } from '../conv2d/emit.js';
+import { emitConv2dTransposeKernel } from '../conv2d-transpose/emit.js';
 import { emitDepthwisePointwiseKernel } from '../depthwise-pointwise/emit.js';
 import { emitDepthwiseKernel } from '../depthwise/emit.js';
 import { emitElementwise } from '../elementwise/emit.js';
@@ -22,6 +23,8 @@ export function emitFused(node: Node, op: OpOf<'fused'>, ctx: EmitContext): Kern
       return emitConv2dKernel(k, ctx);
     case 'depthwiseConv2d':
       return emitDepthwiseKernel(k, ctx);
+    case 'conv2dTranspose':
+      return emitConv2dTransposeKernel(k, ctx);
     case 'depthwisePointwise':
       return emitDepthwisePointwiseKernel(k, ctx);
     case 'matmul':
