@@ -19,6 +19,7 @@ import { emitConv2d } from './kernels/conv2d/emit.js';
 import { emitCopy } from './kernels/copy/emit.js';
 import { emitDepthwise } from './kernels/depthwise/emit.js';
 import { emitFused } from './kernels/fused/emit.js';
+import { lowerGatherCopy } from './kernels/gather-copy/emit.js';
 import { emitMatMul } from './kernels/matmul/emit.js';
 import { emitPad } from './kernels/pad/emit.js';
 import { emitPool } from './kernels/pool/emit.js';
@@ -48,6 +49,10 @@ export const LOWERINGS: LoweringTable = {
   reshape: lowerReshapeOrAlias(emitCopy),
   identity: lowerReshapeOrAlias(emitCopy),
   softmax: emitSoftmax,
+  transpose: lowerGatherCopy,
+  slice: lowerGatherCopy,
+  gather: lowerGatherCopy,
+  tile: lowerGatherCopy,
 };
 
 export interface LoweredGraph {

@@ -29,7 +29,7 @@
  * arena with values at offsets could go lower still — to the peak of bytes live at once — at the
  * price of sub-buffer alignment rules; the report prints that peak too.)
  */
-import { byteSize, type Graph, type Node, type OpOf } from '../ir/index.js';
+import { byteSize, type Graph, type Node, type Op } from '../ir/index.js';
 import type { BufferSpec } from './artifact/plan-format.js';
 import type { EmitContext, KernelDraft } from './kernel-draft.js';
 
@@ -258,11 +258,10 @@ export function isAliasDraft(x: unknown): x is AliasDraft {
  * Reshape and identity lower to an alias — NHWC tensors are contiguous, so the output is the
  * input's bytes under another shape — except where the bytes must be copied: the input is a
  * graph input (the caller's buffer) or a constant (in the read-only weights buffer), or the output
- * is a graph output (which needs its own buffer).
+ * is a graph output (which needs its own buffer). Also used for data-movement ops whose index map
+ * is the identity (a transpose that moves only extent-1 axes; kernels/gather-copy).
  */
-export function lowerReshapeOrAlias(
-  copy: (node: Node, op: OpOf<'reshape'> | OpOf<'identity'>, ctx: EmitContext) => KernelDraft,
-): (node: Node, op: OpOf<'reshape'> | OpOf<'identity'>, ctx: EmitContext) => KernelDraft | AliasDraft {
+export function lowerReshapeOrAlias<O extends Op>(copy: (node: Node, op: O, ctx: EmitContext) => KernelDraft): (node: Node, op: O, ctx: EmitContext) => KernelDraft | AliasDraft {
   return (node, op, ctx) => {
     const x = node.inputs[0]!;
     const g = ctx.values.graph;
