@@ -14,7 +14,7 @@ import { basename, dirname } from 'node:path';
 import type { Graph } from '../../ir/graph.js';
 import { FrontendError, type FrontendOptions } from './common.js';
 import { decodeModelWeights, type TfjsModelFiles, type WeightTensor } from './model-files.js';
-import { AttrTypeError, importTfGraph, type TfAttrs, type TfNodeRecord } from './tf-ops.js';
+import { AttrTypeError, importTfGraph, type TfAttrs, type TfFunctionRecord, type TfNodeRecord } from './tf-ops.js';
 
 /** A GraphDef node as the TF.js converter writes it. */
 interface JsonNode {
@@ -33,7 +33,14 @@ interface JsonAttr {
   shape?: JsonShape;
   list?: { s?: (string | number[])[]; i?: (string | number)[]; f?: (string | number)[]; b?: boolean[]; type?: (string | number)[]; shape?: JsonShape[] };
   tensor?: unknown;
-  func?: unknown;
+  func?: { name?: unknown };
+}
+
+/** A FunctionDef of `modelTopology.library.function` (the branches of If). */
+interface JsonFunction {
+  signature?: { name?: unknown; inputArg?: { name?: unknown }[]; outputArg?: { name?: unknown }[] };
+  nodeDef?: unknown;
+  ret?: unknown;
 }
 
 interface JsonShape {
@@ -78,19 +85,56 @@ export function signatureOutputs(json: Readonly<Record<string, unknown>>): strin
 export function tfjsGraphNodes(files: TfjsModelFiles, weights: ReadonlyMap<string, WeightTensor>): TfNodeRecord[] {
   const topo = files.json['modelTopology'] as { node?: unknown };
   if (!Array.isArray(topo.node)) throw new FrontendError(`the modelTopology of ${files.path} has no list of nodes; it is not a TF.js graph model.`);
-  return (topo.node as JsonNode[]).map((n, idx) => {
+  return decodeNodes(topo.node, files.path, weights, '');
+}
+
+/**
+ * The functions of the graph's library (`modelTopology.library.function`): signature, nodes,
+ * and `ret`. Their Const values are weights named after the Const node, like the graph's own.
+ */
+export function tfjsGraphFunctions(files: TfjsModelFiles, weights: ReadonlyMap<string, WeightTensor>): TfFunctionRecord[] {
+  const topo = files.json['modelTopology'] as { library?: { function?: unknown } };
+  const list = topo.library?.function;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new FrontendError(`the function library of ${files.path} is not a list.`);
+  return (list as JsonFunction[]).map((f, idx) => {
+    const name = f?.signature?.name;
+    if (typeof name !== 'string') throw new FrontendError(`function ${idx} of the library in ${files.path} has no name.`);
+    const bad = (what: string): never => {
+      throw new FrontendError(`the function '${name}' in ${files.path} has ${what}.`);
+    };
+    const argNames = (args: { name?: unknown }[] | undefined, what: string): string[] => {
+      if (args === undefined) return [];
+      if (!Array.isArray(args)) return bad(`a malformed ${what} list`);
+      return args.map((a) => (typeof a?.name === 'string' ? a.name : bad(`an ${what} without a name`)));
+    };
+    const ret = f.ret ?? {};
+    if (typeof ret !== 'object' || Array.isArray(ret) || !Object.values(ret).every((v) => typeof v === 'string')) bad('a malformed ret map');
+    const nodes = f.nodeDef === undefined ? [] : Array.isArray(f.nodeDef) ? f.nodeDef : bad('a malformed nodeDef list');
+    return {
+      name,
+      inputArgs: argNames(f.signature?.inputArg, 'inputArg'),
+      outputArgs: argNames(f.signature?.outputArg, 'outputArg'),
+      nodes: decodeNodes(nodes, files.path, weights, ` of the function '${name}'`),
+      ret: ret as Record<string, string>,
+    };
+  });
+}
+
+function decodeNodes(list: readonly unknown[], path: string, weights: ReadonlyMap<string, WeightTensor>, where: string): TfNodeRecord[] {
+  return (list as JsonNode[]).map((n, idx) => {
     if (!n || typeof n.name !== 'string' || typeof n.op !== 'string') {
-      throw new FrontendError(`node ${idx} of ${files.path} has no name or no op.`);
+      throw new FrontendError(`node ${idx}${where} of ${path} has no name or no op.`);
     }
     const inputs = n.input === undefined ? [] : n.input;
     if (!Array.isArray(inputs) || !inputs.every((i) => typeof i === 'string')) {
-      throw new FrontendError(`node '${n.name}' of ${files.path} has a malformed input list.`);
+      throw new FrontendError(`node '${n.name}'${where} of ${path} has a malformed input list.`);
     }
     const attrs = jsonAttrs(n.attr ?? {});
     const record: TfNodeRecord = { name: n.name, op: n.op, inputs: inputs as string[], attrs };
     if (n.op === 'Const') {
       const w = weights.get(n.name);
-      if (!w) throw new FrontendError(`Const node '${n.name}' of ${files.path} has no weight of that name in the weights manifest.`);
+      if (!w) throw new FrontendError(`Const node '${n.name}'${where} of ${path} has no weight of that name in the weights manifest.`);
       return { ...record, value: { dtype: w.dtype, shape: w.shape, data: w.data } };
     }
     return record;
@@ -99,10 +143,13 @@ export function tfjsGraphNodes(files: TfjsModelFiles, weights: ReadonlyMap<strin
 
 /** Imports a TF.js graph model into a verified IR graph. */
 export function loadTfjsGraphModel(files: TfjsModelFiles, options: FrontendOptions = {}): Graph {
-  const nodes = tfjsGraphNodes(files, decodeModelWeights(files));
+  const weights = decodeModelWeights(files);
+  const nodes = tfjsGraphNodes(files, weights);
+  const functions = tfjsGraphFunctions(files, weights);
   const outputs = signatureOutputs(files.json);
   return importTfGraph(nodes, {
     ...options,
+    functions,
     file: files.path,
     graphName: graphNameOf(files.path),
     ...(outputs ? { outputs } : {}),
@@ -196,6 +243,12 @@ export function jsonAttrs(attr: Readonly<Record<string, JsonAttr>>): TfAttrs {
       if (!a.shape || typeof a.shape !== 'object') return wrong(name, 'a shape');
       if (a.shape.unknownRank) return null;
       return (a.shape.dim ?? []).map((d) => (d.size === undefined ? 0 : num(name, d.size, true)));
+    },
+    func: (name) => {
+      const a = get(name);
+      if (a === undefined) return undefined;
+      if (!a.func || typeof a.func.name !== 'string') return wrong(name, 'a function');
+      return a.func.name;
     },
   };
 }

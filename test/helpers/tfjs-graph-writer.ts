@@ -12,6 +12,11 @@
  * g.op('Conv2D', 'conv', [x, w], { strides: attr.ints([1, 2, 2, 1]), padding: attr.s('SAME') });
  * g.write(dir);
  * ```
+ *
+ * `g.function(name, args)` starts a function of the graph's library (the branches of `If`): its
+ * nodes are added through the returned writer, its Consts go into the same weights manifest
+ * (TF.js looks function constants up by node name, like the graph's own), and `returns` sets
+ * the output arguments and the `ret` map.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +35,11 @@ export const attr = {
   strs: (v: readonly string[]): JsonAttr => (v.length ? { list: { s: v.map((x) => Buffer.from(x, 'utf8').toString('base64')) } } : { list: {} }),
   shape: (dims: readonly number[]): JsonAttr => ({ shape: { dim: dims.map((d) => (d === 0 ? {} : { size: String(d) })) } }),
   unknownShape: (): JsonAttr => ({ shape: { unknownRank: true } }),
+  func: (name: string): JsonAttr => ({ func: { name } }),
+  types: (v: readonly string[]): JsonAttr => (v.length ? { list: { type: [...v] } } : { list: {} }),
 };
+
+type JsonNode = { name: string; op: string; input?: string[]; attr?: Record<string, JsonAttr> };
 
 export type Quantization = 'float16' | 'uint8' | 'uint16';
 
@@ -47,20 +56,18 @@ export interface WriteOptions {
   shardBytes?: number;
   /** One manifest group per weight instead of a single group. */
   groupPerWeight?: boolean;
-  /** Add `signature.outputs` naming these nodes (`name:0`). */
+  /** Add `signature.outputs` naming these nodes (`name:0`, or `name:k` when given so). */
   signatureOutputs?: string[];
   /** The `format` field; null leaves it out (default 'graph-model'). */
   format?: string | null;
 }
 
-export class TfjsGraphWriter {
-  readonly nodes: { name: string; op: string; input?: string[]; attr?: Record<string, JsonAttr> }[] = [];
-  private readonly consts: ConstEntry[] = [];
-
-  placeholder(name: string, shape: readonly number[] | null, dtype = 'DT_FLOAT'): string {
-    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: attr.type(dtype), shape: shape ? attr.shape(shape) : attr.unknownShape() } });
-    return name;
-  }
+/** The nodes of a graph or of a function body, with Consts recorded in the shared manifest. */
+class NodeListWriter {
+  constructor(
+    readonly nodes: JsonNode[],
+    protected readonly consts: ConstEntry[],
+  ) {}
 
   const(name: string, data: ArrayLike<number>, shape: readonly number[], opts: { dtype?: 'float32' | 'int32'; quantize?: Quantization } = {}): string {
     const dtype = opts.dtype ?? 'float32';
@@ -84,6 +91,60 @@ export class TfjsGraphWriter {
 
   op(op: string, name: string, inputs: readonly string[], attrs: Record<string, JsonAttr> = {}): string {
     this.nodes.push({ name, op, input: [...inputs], attr: { ...attrs } });
+    return name;
+  }
+}
+
+/** A function of the library: `inputArg`s (float32), nodes, and `ret` set by `returns`. */
+export class TfjsFunctionWriter extends NodeListWriter {
+  readonly outputArgs: string[] = [];
+  readonly ret: Record<string, string> = {};
+
+  constructor(
+    readonly name: string,
+    readonly inputArgs: readonly string[],
+    consts: ConstEntry[],
+  ) {
+    super([], consts);
+  }
+
+  /** Output arguments in order, each mapped to a node output (`node:out_name:k` as TF writes it, or `node`). */
+  returns(outputs: Record<string, string>): void {
+    for (const [k, v] of Object.entries(outputs)) {
+      this.outputArgs.push(k);
+      this.ret[k] = v;
+    }
+  }
+
+  toJson(): Record<string, unknown> {
+    return {
+      signature: {
+        name: this.name,
+        inputArg: this.inputArgs.map((name) => ({ name, type: 'DT_FLOAT' })),
+        outputArg: this.outputArgs.map((name) => ({ name, type: 'DT_FLOAT' })),
+      },
+      nodeDef: this.nodes,
+      ret: this.ret,
+    };
+  }
+}
+
+export class TfjsGraphWriter extends NodeListWriter {
+  private readonly functions: TfjsFunctionWriter[] = [];
+
+  constructor() {
+    super([], []);
+  }
+
+  /** Starts a library function with these (float32) input arguments. */
+  function(name: string, inputArgs: readonly string[]): TfjsFunctionWriter {
+    const f = new TfjsFunctionWriter(name, inputArgs, this.consts);
+    this.functions.push(f);
+    return f;
+  }
+
+  placeholder(name: string, shape: readonly number[] | null, dtype = 'DT_FLOAT'): string {
+    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: attr.type(dtype), shape: shape ? attr.shape(shape) : attr.unknownShape() } });
     return name;
   }
 
@@ -128,13 +189,17 @@ export class TfjsGraphWriter {
     const json: Record<string, unknown> = {
       generatedBy: '2.15.0',
       convertedBy: 'edgecl test writer',
-      modelTopology: { node: this.nodes, library: {}, versions: { producer: 1645 } },
+      modelTopology: {
+        node: this.nodes,
+        library: this.functions.length ? { function: this.functions.map((f) => f.toJson()) } : {},
+        versions: { producer: 1645 },
+      },
       weightsManifest: manifest,
     };
     if (opts.format !== null) json['format'] = opts.format ?? 'graph-model';
     if (opts.signatureOutputs) {
       json['signature'] = {
-        outputs: Object.fromEntries(opts.signatureOutputs.map((n) => [`${n}:0`, { name: `${n}:0`, dtype: 'DT_FLOAT' }])),
+        outputs: Object.fromEntries(opts.signatureOutputs.map((n) => (/:\d+$/.test(n) ? n : `${n}:0`)).map((r) => [r, { name: r, dtype: 'DT_FLOAT' }])),
       };
     }
     const path = join(dir, 'model.json');
