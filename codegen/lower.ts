@@ -16,6 +16,7 @@ import { UserError, type Graph, type Node, type OpKind, type OpOf, ValueIndex } 
 import { emitBatchNorm, emitBinary, emitResize, emitUnary } from './kernels/elementwise/emit.js';
 import { emitConcat } from './kernels/concat/emit.js';
 import { emitConv2d } from './kernels/conv2d/emit.js';
+import { emitConv2dTranspose } from './kernels/conv2d-transpose/emit.js';
 import { emitCopy } from './kernels/copy/emit.js';
 import { emitDepthwise } from './kernels/depthwise/emit.js';
 import { emitFused } from './kernels/fused/emit.js';
@@ -53,6 +54,7 @@ export const LOWERINGS: LoweringTable = {
   slice: lowerGatherCopy,
   gather: lowerGatherCopy,
   tile: lowerGatherCopy,
+  conv2dTranspose: emitConv2dTranspose,
 };
 
 export interface LoweredGraph {
@@ -66,7 +68,7 @@ export interface LoweredGraph {
 }
 
 /** Node kinds whose kernel stores its output through ParamList.store, so it can write a concat slice. */
-const SLICE_STORE_FAMILIES: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'pool2d', 'unary', 'binary', 'batchNorm', 'resize', 'fused:conv2d', 'fused:depthwiseConv2d', 'fused:pool2d', 'fused:identity']);
+const SLICE_STORE_FAMILIES: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'pool2d', 'unary', 'binary', 'batchNorm', 'resize', 'fused:conv2d', 'fused:depthwiseConv2d', 'conv2dTranspose', 'fused:conv2dTranspose', 'fused:pool2d', 'fused:identity']);
 
 function familyOf(node: Node): string {
   return node.op.op === 'fused' ? `fused:${node.op.main.op}` : node.op.op;
