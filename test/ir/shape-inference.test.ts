@@ -55,3 +55,43 @@ describe('shape inference', () => {
     expect(() => inferType('p', op, [f32(1, 4, 4, 1)])).toThrow(/smaller than the window/);
   });
 });
+
+describe('shape inference of the data-movement ops and conv2dTranspose', () => {
+  it('transpose permutes the shape and names a bad perm', () => {
+    expect(inferType('t', { op: 'transpose', perm: [0, 3, 1, 2] }, [f32(1, 5, 7, 3)]).shape).toEqual([1, 3, 5, 7]);
+    expect(inferType('t', { op: 'transpose', perm: [0, 1, 3, 2, 4, 5] }, [f32(1, 2, 3, 4, 5, 6)]).shape).toEqual([1, 2, 4, 3, 5, 6]);
+    expect(() => inferType('t', { op: 'transpose', perm: [0, 1, 1, 2] }, [f32(1, 5, 7, 3)])).toThrow(/node 't': transpose: perm \[0,1,1,2\] is not a permutation of 0\.\.3/);
+    expect(() => inferType('t', { op: 'transpose', perm: [1, 0] }, [f32(1, 5, 7)])).toThrow(/not a permutation/);
+    expect(() => inferType('t', { op: 'transpose', perm: [0, 1, 2, 3, 4, 5, 6] }, [f32(1, 1, 1, 1, 1, 1, 2)])).toThrow(/rank 1 to 6/);
+  });
+
+  it('slice: output shape is size; every index read must be in range, strides non-zero (negative allowed)', () => {
+    expect(inferType('s', { op: 'slice', begin: [0, 6, 1], size: [2, 4, 2], strides: [1, -2, 3] }, [f32(2, 7, 5)]).shape).toEqual([2, 4, 2]);
+    expect(() => inferType('s', { op: 'slice', begin: [0, 6, 1], size: [2, 4, 2], strides: [1, 2, 3] }, [f32(2, 7, 5)])).toThrow(/axis 1 reads indices 6 to 12.*outside 0\.\.6/);
+    expect(() => inferType('s', { op: 'slice', begin: [0, 2], size: [1, 4], strides: [1, -1] }, [f32(1, 7)])).toThrow(/axis 1 reads indices 2 to -1/);
+    expect(() => inferType('s', { op: 'slice', begin: [0, 0], size: [1, 1], strides: [1, 0] }, [f32(1, 7)])).toThrow(/strides must be non-zero/);
+    expect(() => inferType('s', { op: 'slice', begin: [0], size: [1], strides: [1] }, [f32(1, 7)])).toThrow(/must each have 2 entries/);
+  });
+
+  it('gather replaces the axis extent by the number of indices and names an index out of range', () => {
+    expect(inferType('g', { op: 'gather', axis: 1, indices: [2, 2, 0, 1, 2] }, [f32(4, 3, 6)]).shape).toEqual([4, 5, 6]);
+    expect(() => inferType('g', { op: 'gather', axis: 1, indices: [0, 3] }, [f32(4, 3, 6)])).toThrow(/node 'g': gather: index 3 \(position 1\) is out of range 0\.\.2 on axis 1/);
+    expect(() => inferType('g', { op: 'gather', axis: 3, indices: [0] }, [f32(4, 3, 6)])).toThrow(/axis 3 is outside rank 3/);
+  });
+
+  it('tile multiplies each extent', () => {
+    expect(inferType('t', { op: 'tile', multiples: [1, 3, 2] }, [f32(2, 1, 5)]).shape).toEqual([2, 3, 10]);
+    expect(() => inferType('t', { op: 'tile', multiples: [1, 0, 2] }, [f32(2, 1, 5)])).toThrow(/multiples must be positive/);
+    expect(() => inferType('t', { op: 'tile', multiples: [2] }, [f32(2, 1, 5)])).toThrow(/must have 3 entries/);
+  });
+
+  it('conv2dTranspose: full size cropped by the pads (negative pads enlarge it), channel and bias checks', () => {
+    const op = { op: 'conv2dTranspose' as const, strides: [2, 2] as const, pads: [1, 1, 1, 1] as const };
+    // (h - 1) * 2 + 4 - 2: the ×2 upsampling of a 4×4 stride-2 decoder.
+    expect(inferType('u', op, [f32(1, 5, 7, 16), f32(4, 4, 8, 16), f32(8)]).shape).toEqual([1, 10, 14, 8]);
+    expect(inferType('u', { ...op, pads: [0, 0, -1, -2] as const }, [f32(1, 3, 3, 2), f32(2, 3, 5, 2)]).shape).toEqual([1, 7, 9, 5]);
+    expect(() => inferType('u', op, [f32(1, 5, 7, 12), f32(4, 4, 8, 16)])).toThrow(/node 'u': conv2dTranspose: filter f32\[4,4,8,16\] \(\[kh,kw,cout,cin\]\) expects 16 input channels, input f32\[1,5,7,12\] has 12/);
+    expect(() => inferType('u', op, [f32(1, 5, 7, 16), f32(4, 4, 8, 16), f32(16)])).toThrow(/bias must be \[8\]/);
+    expect(() => inferType('u', { ...op, pads: [3, 0, 2, 0] as const }, [f32(1, 1, 2, 1), f32(4, 4, 1, 1)])).toThrow(/crop the full 4x6 output to -1x6/);
+  });
+});
