@@ -3,7 +3,9 @@
  * indices with repeats (a table) and evenly stepping ones (lowered as a strided copy).
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { lowerGraph } from '../../../codegen/lower.js';
+import { GraphBuilder, UserError } from '../../../ir/index.js';
 import { Batch, caseSeed, checkBatch, propertyParams } from './check.js';
 
 const gatherCase = fc
@@ -41,6 +43,17 @@ describe('gather kernel', () => {
     batch.output(batch.b.node('single', { op: 'gather', axis: 3, indices: [2] }, [x]), 'one channel');
     const e = batch.input('e', [11, 8]);
     batch.output(batch.b.node('embed', { op: 'gather', axis: 0, indices: [3, 10, 0, 3, 7] }, [e]), 'rows of [11,8]');
+    const table = batch.constant('table', [6, 5]);
+    batch.output(batch.b.node('fromConst', { op: 'gather', axis: 1, indices: [4, 1, 1] }, [table]), 'columns of a constant (read from the weights buffer)');
     checkBatch(batch);
+  });
+
+  it('refuses more constant indices than one __constant table holds, naming the node', () => {
+    const b = new GraphBuilder('big_gather');
+    b.input('x', 'f32', [1, 3]);
+    b.node('g', { op: 'gather', axis: 1, indices: Array.from({ length: 16385 }, (_, i) => (i * 7) % 3) }, ['x']);
+    const lower = () => lowerGraph(b.build(['g']));
+    expect(lower).toThrow(UserError);
+    expect(lower).toThrow(/node 'g': gather of 16385 constant indices; edgecl bakes at most 16384/);
   });
 });
