@@ -274,6 +274,7 @@ export const SHAPE_HANDLERS: Readonly<Record<string, Handler>> = {
   Identity: passthrough,
   StopGradient: passthrough,
   Snapshot: passthrough,
+  IdentityN: (c) => c.refs.map((_, i) => c.input(i)),
   Reshape: reshape,
   Squeeze: squeeze,
   ExpandDims: expandDims,

@@ -329,7 +329,7 @@ class TfImporter {
 function countOutputs(scope: Scope, node: string): string {
   let k = 0;
   while (scope.values.has(`${node}:${k}`)) k++;
-  return k === 1 ? 'only the first output' : `outputs 0 to ${k - 1}`;
+  return k <= 1 ? 'only the first output' : `outputs 0 to ${k - 1}`;
 }
 
 /** Data-input order of the subgraph that computes `roots`; rejects cycles and dangling inputs. */

@@ -1,8 +1,9 @@
 /**
  * Frontend for TensorFlow.js graph models (`format: "graph-model"`): `modelTopology` is a
  * GraphDef in protobuf's JSON form, constants live in the weights manifest under their node's
- * name. This file only decodes that encoding into format-neutral node records; the op mapping
- * is `tf-ops.ts`, shared with the frozen-GraphDef frontend.
+ * name. This file only decodes that encoding into format-neutral node records (and the
+ * functions of `modelTopology.library`, the branches of If); the op mapping is `tf-ops.ts`,
+ * shared with the frozen-GraphDef frontend.
  *
  * Attribute encoding (`json_format.MessageToDict` of an AttrValue): strings are base64
  * (`{"s":"U0FNRQ=="}`), 64-bit integers are decimal strings (`{"i":"1"}`), floats numbers (or
