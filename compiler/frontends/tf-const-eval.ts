@@ -2,9 +2,10 @@
  * Constant folding at import: a TF node whose data inputs are all compile-time constants is
  * evaluated here, with tfjs-core's own ops on its CPU backend — TF.js is the reference edgecl is
  * checked against, so its semantics (integer division, casts, strided-slice masks) are the ones
- * to reproduce — and its outputs stay compile-time constants. `Shape`, `ShapeN`, `Size` and
- * `Rank` fold for run-time tensors too: shapes are static in edgecl. This is how shape
- * arithmetic (`Shape → StridedSlice → Pack → Reshape`) disappears before any IR node exists.
+ * to reproduce — and its outputs stay compile-time constants. `Shape`, `ShapeN`, `Size`,
+ * `Rank`, `ZerosLike` and `OnesLike` fold for run-time tensors too: shapes are static in
+ * edgecl. This is how shape arithmetic (`Shape → StridedSlice → Pack → Reshape`) disappears
+ * before any IR node exists.
  *
  * One table maps a TF op to an evaluator; each reads its inputs and attributes the way TF.js's
  * converter does (`tfjs-converter/dist/operations/executors/*`).
@@ -98,8 +99,8 @@ const FOLDERS: Readonly<Record<string, Folder>> = {
     if (dtype === 'bool') return f.fail('a boolean Range is not defined');
     return tf.range(scalarOf(f, 0, 'start'), scalarOf(f, 1, 'limit'), scalarOf(f, 2, 'delta'), dtype);
   },
-  ZerosLike: unary((x) => tf.zerosLike(x)),
-  OnesLike: unary((x) => tf.onesLike(x)),
+  ZerosLike: (f) => tf.zeros(f.shape(0), f.dtype('T', 'float32')),
+  OnesLike: (f) => tf.ones(f.shape(0), f.dtype('T', 'float32')),
   Select: (f) => tf.where(f.t(0), f.t(1), f.t(2)),
   SelectV2: (f) => tf.where(f.t(0), f.t(1), f.t(2)),
   // Reductions.
@@ -164,7 +165,7 @@ function pairs(flat: readonly number[]): [number, number][] {
 }
 
 /** Ops that fold when their inputs are run-time tensors: they read only the static shape. */
-const SHAPE_ONLY: ReadonlySet<string> = new Set(['Shape', 'ShapeN', 'Size', 'Rank']);
+const SHAPE_ONLY: ReadonlySet<string> = new Set(['Shape', 'ShapeN', 'Size', 'Rank', 'ZerosLike', 'OnesLike']);
 
 /** Every TF op the constant folder evaluates. */
 export const FOLDED_TF_OPS: readonly string[] = Object.keys(FOLDERS).sort();

@@ -122,16 +122,18 @@ describe('constant folding at import', () => {
     expect([...graph.constants.keys()]).toEqual(['acc_12']);
   });
 
-  it('a Shape of a run-time tensor folds; Size and Rank too; ops with a run-time input are not folded', async () => {
+  it('Shape and OnesLike of a run-time tensor fold (they read only its static shape)', async () => {
     const g = new TfjsGraphWriter();
     const x = g.placeholder('x', [-1, 2, 5]);
     const shape = g.op('Shape', 'shape', [x], { out_type: attr.type('DT_INT32') });
     const f = g.op('Cast', 'f', [shape], { SrcT: attr.type('DT_INT32'), DstT: attr.type('DT_FLOAT') });
     const last = g.op('StridedSlice', 'last', [f, g.ints('b', [-1]), g.ints('e', [0]), g.ints('s', [1])], sliceAttrs({ shrink: 1 }, T));
     g.op('Mul', 'out', [x, last], T);
+    g.op('AddV2', 'plus_one', [x, g.op('OnesLike', 'ones', [x], T)], T);
     const { graph } = await checkAgainstTfjs(g.write(folder('shape-of-tensor')));
-    expect(graph.nodes).toHaveLength(1);
+    expect(graph.nodes.map((n) => n.name)).toEqual(['out', 'plus_one']);
     expect(Array.from(graph.constants.get('last')!.data)).toEqual([5]);
+    expect(graph.constants.get('ones')!.type.shape).toEqual([1, 2, 5]);
   });
 
   it('an op edgecl only evaluates at compile time, given a run-time input, names the node', () => {
