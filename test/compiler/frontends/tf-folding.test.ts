@@ -239,6 +239,28 @@ describe('If / StatelessIf with a constant condition', () => {
     }
   }
 
+  it('an If nested in a branch, and a branch that returns its argument unchanged', async () => {
+    const g = new TfjsGraphWriter();
+    const x = g.placeholder('x', [-1, 2, 3]);
+    const inner = g.function('inner_then', ['p']);
+    inner.op('Sigmoid', 'sig', ['p'], T);
+    inner.returns({ out: 'sig:y:0' });
+    const pass = g.function('inner_else', ['p']);
+    pass.returns({ out: 'p' });
+    const outer = g.function('outer_then', ['a']);
+    const c = outer.op('Less', 'c', [outer.ints('outer_then/one', [1], []), outer.ints('outer_then/two', [2], [])], I);
+    const neg = outer.op('Neg', 'neg', ['a'], T);
+    outer.op('StatelessIf', 'nested', [`${c}:z:0`, `${neg}:y:0`], { then_branch: attr.func('inner_then'), else_branch: attr.func('inner_else') });
+    outer.op('StatelessIf', 'skipped', [`${c}:z:0`, 'a'], { then_branch: attr.func('inner_else'), else_branch: attr.func('inner_then') });
+    outer.returns({ y: 'nested:output:0', z: 'skipped:output:0' });
+    const ifNode = g.op('StatelessIf', 'if', [g.ints('true', [1], []), x], { then_branch: attr.func('outer_then'), else_branch: attr.func('inner_else') });
+    g.op('Identity', 'y', [ifNode], T);
+    g.op('Identity', 'z', [`${ifNode}:1`], T);
+    const { graph } = await checkAgainstTfjs(g.write(folder('if-nested')));
+    expect(graph.nodes.map((n) => n.name)).toEqual(['if/neg', 'if/nested/sig', 'y', 'z']);
+    expect(graph.nodes.at(-1)).toMatchObject({ op: { op: 'identity' }, inputs: ['x'] });
+  });
+
   it('a condition computed at run time is an error naming the If node', () => {
     const g = ifGraph('StatelessIf', true, false);
     expect(loadError(g.write(folder('if-runtime')))).toMatch(/node 'if' \(StatelessIf\).*condition.*computed at run time/);
