@@ -27,12 +27,25 @@ export type UnaryFn =
   | { readonly kind: 'hardSwish' }
   /** relu6(x + 3) / 6. */
   | { readonly kind: 'hardSigmoid' }
-  | { readonly kind: 'neg' };
+  | { readonly kind: 'neg' }
+  | { readonly kind: 'abs' }
+  | { readonly kind: 'square' }
+  | { readonly kind: 'sqrt' }
+  /** 1 / sqrt(x). */
+  | { readonly kind: 'rsqrt' }
+  | { readonly kind: 'exp' }
+  | { readonly kind: 'log' }
+  | { readonly kind: 'reciprocal' }
+  | { readonly kind: 'floor' }
+  | { readonly kind: 'ceil' };
 
 export type UnaryKind = UnaryFn['kind'];
 
-/** Element-wise functions of two inputs, with NumPy broadcasting. */
-export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+/**
+ * Element-wise functions of two inputs, with NumPy broadcasting.
+ * `prelu(x, alpha) = x >= 0 ? x : alpha · x` (alpha usually per channel).
+ */
+export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'prelu';
 
 /**
  * Coordinate transformation of a resize, in TensorFlow's terms:
@@ -97,10 +110,18 @@ export interface Pool2dOp {
   readonly pads: Pads4;
 }
 
+export type ReduceFn = 'mean' | 'sum' | 'max' | 'min' | 'prod';
+
+/** Index of the largest element along `axis` (first one on ties, as TensorFlow); the axis is removed; f32 indices. */
+export interface ArgMaxOp {
+  readonly op: 'argMax';
+  readonly axis: number;
+}
+
 /** Reduction over `axes` (sorted, non-negative). */
 export interface ReduceOp {
   readonly op: 'reduce';
-  readonly fn: 'mean';
+  readonly fn: ReduceFn;
   readonly axes: readonly number[];
   readonly keepDims: boolean;
 }
@@ -192,6 +213,7 @@ export type Op =
   | ReshapeOp
   | SoftmaxOp
   | IdentityOp
+  | ArgMaxOp
   | TransposeOp
   | SliceOp
   | GatherOp
@@ -216,6 +238,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'reshape',
   'softmax',
   'identity',
+  'argMax',
   'transpose',
   'slice',
   'gather',

@@ -236,6 +236,14 @@ export function inferType(node: string, op: Op, inputs: readonly TensorType[]): 
       const shape = op.keepDims ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
       return { dtype: 'f32', shape };
     }
+    case 'argMax': {
+      arity(1);
+      floatInput(0);
+      const x = inputs[0]!.shape;
+      if (!(Number.isInteger(op.axis) && op.axis >= 0 && op.axis < x.length)) fail(`axis ${op.axis} is outside rank ${x.length}`);
+      if (x[op.axis] === 0) fail(`axis ${op.axis} is empty`);
+      return { dtype: 'f32', shape: x.filter((_, i) => i !== op.axis) };
+    }
     case 'concat': {
       if (inputs.length < 1) fail('needs at least one input');
       const first = inputs[0]!;

@@ -37,6 +37,25 @@ export function renderUnary(fn: UnaryFn, x: string): string {
       return `(clamp((${x}) + 3.0f, 0.0f, 6.0f) / 6.0f)`;
     case 'neg':
       return `(-(${x}))`;
+    case 'abs':
+      return `fabs(${x})`;
+    case 'square':
+      return `((${x}) * (${x}))`;
+    case 'sqrt':
+      return `sqrt(${x})`;
+    // 1/sqrt rather than rsqrt(): OpenCL allows rsqrt 2 ulp of error, sqrt and division less.
+    case 'rsqrt':
+      return `(1.0f / sqrt(${x}))`;
+    case 'exp':
+      return `exp(${x})`;
+    case 'log':
+      return `log(${x})`;
+    case 'reciprocal':
+      return `(1.0f / (${x}))`;
+    case 'floor':
+      return `floor(${x})`;
+    case 'ceil':
+      return `ceil(${x})`;
   }
 }
 
@@ -54,5 +73,7 @@ export function renderBinary(fn: BinaryFn, a: string, b: string): string {
       return `fmax(${a}, ${b})`;
     case 'min':
       return `fmin(${a}, ${b})`;
+    case 'prelu':
+      return `((${a}) >= 0.0f ? (${a}) : (${b}) * (${a}))`;
   }
 }

@@ -48,6 +48,7 @@ export const OP_PATTERN: Readonly<Record<OpKind, OpPattern>> = {
   pool2d: 'reduce',
   reduce: 'reduce',
   softmax: 'reduce',
+  argMax: 'opaque',
   conv2d: 'outEwiseFusable',
   depthwiseConv2d: 'outEwiseFusable',
   matmul: 'outEwiseFusable',

@@ -3,7 +3,7 @@
  * written for clarity, never for speed. Kernels and frontends are checked against these.
  * Layouts follow ir/ops.ts (NHWC activations, HWIO filters).
  */
-import type { BinaryFn, Op, ResizeCoords, UnaryFn } from '../ops.js';
+import type { BinaryFn, Op, ReduceFn, ResizeCoords, UnaryFn } from '../ops.js';
 import { evaluateFused } from './fused.js';
 import { broadcastShapes } from '../shape-inference.js';
 import { numElements, stridesOf, type Shape } from '../types.js';
@@ -39,6 +39,24 @@ export function applyUnary(fn: UnaryFn, x: number): number {
       return Math.min(Math.max(x + 3, 0), 6) / 6;
     case 'neg':
       return -x;
+    case 'abs':
+      return Math.abs(x);
+    case 'square':
+      return x * x;
+    case 'sqrt':
+      return Math.sqrt(x);
+    case 'rsqrt':
+      return 1 / Math.sqrt(x);
+    case 'exp':
+      return Math.exp(x);
+    case 'log':
+      return Math.log(x);
+    case 'reciprocal':
+      return 1 / x;
+    case 'floor':
+      return Math.floor(x);
+    case 'ceil':
+      return Math.ceil(x);
   }
 }
 
@@ -56,6 +74,8 @@ export function applyBinary(fn: BinaryFn, a: number, b: number): number {
       return Math.max(a, b);
     case 'min':
       return Math.min(a, b);
+    case 'prelu':
+      return a >= 0 ? a : b * a;
   }
 }
 
@@ -236,16 +256,42 @@ function binary(a: RefTensor, b: RefTensor, fn: BinaryFn): Float64Array {
   return y;
 }
 
-function reduceMean(x: RefTensor, axes: readonly number[], out: Shape): Float64Array {
-  const y = new Float64Array(numElements(out));
+const REDUCE_INIT: Readonly<Record<ReduceFn, number>> = { mean: 0, sum: 0, max: -Infinity, min: Infinity, prod: 1 };
+
+function reduce(x: RefTensor, fn: ReduceFn, axes: readonly number[], out: Shape): Float64Array {
+  const y = new Float64Array(numElements(out)).fill(REDUCE_INIT[fn]);
   const count = axes.reduce((acc, a) => acc * x.shape[a]!, 1);
   const keptStrides = stridesOf(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
   forEachIndex(x.shape, (idx, flat) => {
     let o = 0;
     for (let i = 0; i < idx.length; i++) if (!axes.includes(i)) o += idx[i]! * keptStrides[i]!;
-    y[o]! += x.data[flat]!;
+    const v = x.data[flat]!;
+    if (fn === 'max') y[o] = Math.max(y[o]!, v);
+    else if (fn === 'min') y[o] = Math.min(y[o]!, v);
+    else if (fn === 'prod') y[o]! *= v;
+    else y[o]! += v;
   });
-  for (let i = 0; i < y.length; i++) y[i]! /= count;
+  if (fn === 'mean') for (let i = 0; i < y.length; i++) y[i]! /= count;
+  return y;
+}
+
+function argMax(x: RefTensor, axis: number, out: Shape): Float64Array {
+  const y = new Float64Array(numElements(out));
+  const best = new Float64Array(y.length).fill(-Infinity);
+  const seen = new Uint8Array(y.length);
+  const outStrides = stridesOf(x.shape.filter((_, i) => i !== axis));
+  forEachIndex(x.shape, (idx, flat) => {
+    let o = 0;
+    let j = 0;
+    for (let i = 0; i < idx.length; i++) if (i !== axis) o += idx[i]! * outStrides[j++]!;
+    const v = x.data[flat]!;
+    // Indices along the axis arrive in increasing order: only a strictly larger value moves the index.
+    if (!seen[o] || v > best[o]!) {
+      best[o] = v;
+      y[o] = idx[axis]!;
+      seen[o] = 1;
+    }
+  });
   return y;
 }
 
@@ -362,7 +408,9 @@ export function evaluateOp(op: Op, inputs: readonly RefTensor[], outShape: Shape
     case 'pool2d':
       return pool(x, op, outShape);
     case 'reduce':
-      return reduceMean(x, op.axes, outShape);
+      return reduce(x, op.fn, op.axes, outShape);
+    case 'argMax':
+      return argMax(x, op.axis, outShape);
     case 'concat':
       return concat([...inputs], op.axis, outShape);
     case 'pad':

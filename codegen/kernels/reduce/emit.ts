@@ -9,7 +9,7 @@
  * Fused form: an epilogue only (a pass never gives a reduction a load), applied to each mean at
  * the output's coordinates. Work-item mapping: one work item per output element.
  */
-import { numElements, stridesOf, type Node, type OpOf } from '../../../ir/index.js';
+import { numElements, stridesOf, type Node, type OpOf, type ReduceFn } from '../../../ir/index.js';
 import { ParamList, type EmitContext, type KernelDraft } from '../../kernel-draft.js';
 import { renderEpilogue } from '../../render/epilogue.js';
 import { assertKernelDtypes, assertPlainLoad, describeSteps, kernelOpOf, type KernelOp } from '../../render/kernel-op.js';
@@ -36,6 +36,15 @@ export function axisGroups(shape: readonly number[], reducedAxes: readonly numbe
   });
   return groups;
 }
+
+/** The accumulator of each reduction: its start value and how one element joins it. */
+const REDUCE_C: Readonly<Record<ReduceFn, { init: string; combine: (x: string) => string }>> = {
+  mean: { init: '0.0f', combine: (x) => `acc += ${x}` },
+  sum: { init: '0.0f', combine: (x) => `acc += ${x}` },
+  prod: { init: '1.0f', combine: (x) => `acc *= ${x}` },
+  max: { init: '-INFINITY', combine: (x) => `acc = fmax(acc, ${x})` },
+  min: { init: 'INFINITY', combine: (x) => `acc = fmin(acc, ${x})` },
+};
 
 export function emitReduceKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
   const node = k.node;
@@ -64,14 +73,14 @@ export function emitReduceKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
   const yc = decompose('i', outShape.map((_, a) => `y${a}`), outShape);
   const steps = renderEpilogue(k, p, ctx, 'v', { axes: yc.coords, flat: 'i' });
   const body = [
-    `// y = mean over axes [${op.axes.join(',')}] of x ${typeText(ctx, xn)}${op.keepDims ? ' (keepDims)' : ''}: ${count} elements per output${k.epilogue.length ? `, then ${describeSteps(k.epilogue, k, ctx)}` : ''}`,
+    `// y = ${op.fn} over axes [${op.axes.join(',')}] of x ${typeText(ctx, xn)}${op.keepDims ? ' (keepDims)' : ''}: ${count} elements per output${k.epilogue.length ? `, then ${describeSteps(k.epilogue, k, ctx)}` : ''}`,
     `// merged axes (outermost first): ${groups.map((g) => `${g.reduced ? 'sum' : 'keep'} ${g.size} (stride ${g.stride})`).join(', ') || 'none'}`,
     ...out.lines,
     `__global const float* xp = ${x}${base === '0' ? '' : ` + ${base}`};`,
-    `float acc = 0.0f;`,
+    `float acc = ${REDUCE_C[op.fn].init};`,
     ...loops,
-    `${'  '.repeat(reduced.length)}acc += xp[${offset}];`,
-    `float v = acc / ${count}.0f;`,
+    `${'  '.repeat(reduced.length)}${REDUCE_C[op.fn].combine(`xp[${offset}]`)};`,
+    `float v = ${op.fn === 'mean' ? `acc / ${count}.0f` : 'acc'};`,
     ...usedDeclarations(yc.lines, steps),
     ...steps,
     `${y}[i] = v;`,
