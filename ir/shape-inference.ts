@@ -266,7 +266,8 @@ export function inferType(node: string, op: Op, inputs: readonly TensorType[]): 
       const x = inputs[0]!;
       if (op.pads.length !== x.shape.length) fail(`needs ${x.shape.length} [before, after] pairs, got ${op.pads.length}`);
       op.pads.forEach((p) => nonNegative('pads', p));
-      if (!Number.isFinite(op.value)) fail(`constant value must be finite, got ${op.value}`);
+      // ±Infinity is allowed: converters pad with -Infinity in front of a max pool.
+      if (Number.isNaN(op.value)) fail(`constant value must be a number, got ${op.value}`);
       return { dtype: x.dtype, shape: x.shape.map((d, i) => d + op.pads[i]![0] + op.pads[i]![1]) };
     }
     case 'reshape': {

@@ -1,10 +1,12 @@
 /**
  * Pad folding (issue 3, rule 5). Algorithm: for each node whose first input is an explicit
- * `pad` of an NHWC tensor with value 0 that pads only H and W, add the pad's amounts to the
+ * `pad` of an NHWC tensor with value 0 (or -Infinity) that pads only H and W, add the pad's amounts to the
  * node's own pads and read the pad's input instead, when that is exactly equivalent:
- * - conv2d and depthwiseConv2d (plain, or fused with a plain load and no load steps): always —
+ * - conv2d and depthwiseConv2d (plain, or fused with a plain load and no load steps): zero pads —
  *   their padding is zeros;
- * - max pooling: only when the padded tensor is known non-negative (produced by relu, relu6,
+ * - max pooling with a -Infinity pad (what converters emit in front of a max pool): always,
+ *   while the summed pads stay smaller than the window;
+ * - max pooling with a zero pad: only when the padded tensor is known non-negative (produced by relu, relu6,
  *   sigmoid, or a clamp with min ≥ 0) and the summed pads stay smaller than the window — pool
  *   padding is excluded from the max, so a zero row then changes nothing and every window still
  *   holds an input element;
@@ -19,7 +21,7 @@ import type { Pass } from './manager.js';
 
 /** [top, left, bottom, right] of a foldable pad, or undefined. */
 function spatialPads(p: PadOp, rank: number): Pads4 | undefined {
-  if (rank !== 4 || p.value !== 0) return undefined;
+  if (rank !== 4 || (p.value !== 0 && p.value !== -Infinity)) return undefined;
   const [n, h, w, c] = p.pads as [readonly [number, number], readonly [number, number], readonly [number, number], readonly [number, number]];
   if (n[0] || n[1] || c[0] || c[1]) return undefined;
   return [h[0], w[0], h[1], w[1]];
@@ -41,15 +43,17 @@ function nonNegative(ed: GraphEditor, name: string): boolean {
 
 /** The consumer rewritten to read `x` with `extra` padding, or undefined when not equivalent. */
 function folded(ed: GraphEditor, c: Node, pad: Node, x: string, extra: Pads4): Node | undefined {
+  const value = (pad.op as PadOp).value;
   const d = draftOf(c);
   if (!d || d.mainInputs[0] !== pad.name || d.mainInputs.indexOf(pad.name, 1) >= 0 || d.load.kind !== 'plain' || d.loadSteps.length) return undefined;
   const main = d.main;
   let newMain: FusedDraft['main'];
+  if (value !== 0 && !(main.op === 'pool2d' && main.kind === 'max')) return undefined;
   if (main.op === 'conv2d' || main.op === 'depthwiseConv2d') {
     newMain = { ...main, pads: add(main.pads, extra) };
   } else if (main.op === 'depthwisePointwise') {
     newMain = { ...main, depthwise: { ...main.depthwise, pads: add(main.depthwise.pads, extra) } };
-  } else if (main.op === 'pool2d' && main.kind === 'max' && nonNegative(ed, x)) {
+  } else if (main.op === 'pool2d' && main.kind === 'max' && (value === -Infinity || nonNegative(ed, x))) {
     const pads = add(main.pads, extra);
     if (pads[0] >= main.window[0] || pads[2] >= main.window[0] || pads[1] >= main.window[1] || pads[3] >= main.window[1]) return undefined;
     newMain = { ...main, pads };

@@ -33,6 +33,15 @@ describe('fold-pad', () => {
     expect(nodeLines(after)).toEqual(nodeLines(g));
   });
 
+  it('a -Infinity pad (converters put one before a max pool) folds into a max pool of any values', () => {
+    const t = new TestGraph('g', 4);
+    const x = t.input('x', [1, 5, 6, 3]);
+    const p = t.b.node('pad', { op: 'pad', pads: hw(1, 1, 1, 1), value: -Infinity }, [x]);
+    const max = t.b.node('max', { op: 'pool2d', kind: 'max', window: [3, 3], strides: [2, 2], pads: [0, 0, 0, 0] }, [p]);
+    const after = checkPasses(t.build([max]), [foldPad]);
+    expect(nodeLines(after)).toEqual(['%max = pool2d kind=max window=[3,3] strides=[2,2] pads=[1,1,1,1] (%x) : f32[1,3,3,3]']);
+  });
+
   it('a pad read by a conv and by an avg pool folds into the conv and stays for the pool', () => {
     const t = new TestGraph('g', 3);
     const x = t.input('x', [1, 4, 4, 2]);
