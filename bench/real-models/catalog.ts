@@ -29,6 +29,8 @@ const CAMERA = 'examples/camera.png';
 
 export const REAL_MODELS: readonly RealModel[] = [
   { name: 'blazeface-front', kind: 'face detection (BlazeFace)', input: 'input', shape: [1, 128, 128, 3], range: [-1, 1], photo: P, committed: true },
+  { name: 'blazeface-back', kind: 'face detection (BlazeFace back camera)', input: 'input', shape: [1, 256, 256, 3], range: [-1, 1], photo: P },
+  { name: 'facemesh-detection-full', kind: 'face detection (MediaPipe full range)', input: 'input', shape: [1, 192, 192, 3], range: [-1, 1], photo: CAMERA },
   { name: 'facemesh-detection-short', kind: 'face detection (MediaPipe short range)', input: 'input', shape: [1, 128, 128, 3], range: [-1, 1], photo: P, committed: true },
   { name: 'facemesh', kind: 'face landmarks (468-point mesh)', input: 'input_1', shape: [1, 192, 192, 3], range: [0, 1], photo: P },
   { name: 'iris', kind: 'iris landmarks', input: 'input_1', shape: [1, 64, 64, 3], range: [0, 1], photo: P },
@@ -43,8 +45,12 @@ export const REAL_MODELS: readonly RealModel[] = [
   { name: 'blazepose-lite', kind: 'body pose + segmentation (BlazePose lite)', input: 'input_1', shape: [1, 256, 256, 3], range: [0, 1], photo: CAMERA },
   { name: 'posenet', kind: 'body pose (PoseNet MobileNet)', input: 'image', shape: [1, 385, 385, 3], range: [-1, 1], photo: CAMERA },
   { name: 'handlandmark-lite', kind: 'hand landmarks', input: 'input_1', shape: [1, 224, 224, 3], range: [0, 1], photo: CAMERA },
+  { name: 'handlandmark-full', kind: 'hand landmarks (full)', input: 'input_1', shape: [1, 224, 224, 3], range: [0, 1], photo: CAMERA },
+  { name: 'handskeleton', kind: 'hand skeleton (HandPose)', input: 'input_1', shape: [1, 256, 256, 3], range: [0, 1], photo: CAMERA },
+  { name: 'efficientpose', kind: 'body pose (EfficientPose)', input: 'input_1_0', shape: [1, 368, 368, 3], range: [0, 1], photo: CAMERA },
   { name: 'handdetect', kind: 'hand detection', input: 'input', shape: [1, 256, 256, 3], range: [-1, 1], photo: CAMERA },
   { name: 'blazepose-detector', kind: 'person detection (BlazePose detector)', input: 'input', shape: [1, 224, 224, 3], range: [0, 1], photo: CAMERA },
+  { name: 'age', kind: 'age regression (SSR-Net)', input: 'input_1', shape: [1, 64, 64, 3], range: [0, 255], photo: P },
   { name: 'gear', kind: 'age / gender / race (GEAR)', input: 'input_1', shape: [1, 198, 198, 3], range: [0, 1], photo: P },
   { name: 'mobilefacenet', kind: 'face embedding (MobileFaceNet)', input: 'img_inputs', shape: [1, 112, 112, 3], range: [0, 1], photo: P },
 ];
