@@ -29,7 +29,7 @@ import { verify } from '../../ir/verifier.js';
 import { FrontendError, NameAllocator, addNode, checkInputShapeNames, resolveInputShape, unsupportedError, type FrontendOptions } from './common.js';
 import { canFold, FOLDED_TF_OPS, foldTfNode } from './tf-const-eval.js';
 import { CONTROL_HANDLERS } from './tf-control-flow.js';
-import { parseTfRef, tensorValue, type Ctx, type Handler, type TfAttrs, type TfFunctionRecord, type TfNodeRecord, type TfRef, type Value } from './tf-context.js';
+import { parseTfRef, tensorValue, type Ctx, type Handler, type TfAttrs, type TfFunctionRecord, type TfNodeRecord, type Value } from './tf-context.js';
 import { MATH_HANDLERS } from './tf-ops-math.js';
 import { NN_HANDLERS } from './tf-ops-nn.js';
 import { SHAPE_HANDLERS } from './tf-ops-shape.js';
