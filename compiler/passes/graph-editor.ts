@@ -6,7 +6,7 @@
  * change: graphs are hundreds of nodes, so an O(nodes) rebuild per rewrite is cheap and keeps
  * the bookkeeping obviously right.
  */
-import { IrError, inferType, type Constant, type Graph, type Node, type Op, type TensorType } from '../../ir/index.js';
+import { IrError, inferType, type Constant, type ConstantData, type Graph, type Node, type Op, type TensorType } from '../../ir/index.js';
 
 export class GraphEditor {
   private readonly slots: (Node | undefined)[];
@@ -127,10 +127,11 @@ export class GraphEditor {
     for (let i = 1; ; i++) if (!this.types.has(`${base}_${i}`)) return `${base}_${i}`;
   }
 
-  /** Adds an f32 constant under a fresh name derived from `base`; returns the name. */
-  addConstant(base: string, data: Float32Array, shape: readonly number[]): string {
+  /** Adds a constant (f32, or i32/u8 by its array kind) under a fresh name derived from `base`; returns the name. */
+  addConstant(base: string, data: ConstantData, shape: readonly number[]): string {
     const name = this.fresh(base);
-    const type: TensorType = { dtype: 'f32', shape: [...shape] };
+    const dtype = data instanceof Float32Array ? 'f32' : data instanceof Int32Array ? 'i32' : 'u8';
+    const type: TensorType = { dtype, shape: [...shape] };
     this.constantMap.set(name, { name, type, data });
     this.types.set(name, type);
     return name;

@@ -1,0 +1,266 @@
+/**
+ * Transpose canonicalization. Graphs converted from NCHW frameworks (ONNX → onnx-tf) wrap every
+ * NHWC op in a transpose pair and do everything in between — bias adds, activations, skip adds,
+ * concats, pads — in NCHW. This pass moves transposes towards the outputs until inverse pairs
+ * meet and cancel, leaving the graph in NHWC with transposes only where the model really
+ * changes layout (its NCHW inputs and outputs, usually).
+ *
+ * Algorithm: a work list of transpose nodes, each visited with these local rules, in order:
+ * 1. a transpose nothing reads is removed;
+ * 2. a transpose of a constant becomes a transposed constant (computed here);
+ * 3. an identity permutation vanishes (readers read its input; a graph output becomes an identity);
+ * 4. transpose(q) of transpose(p) becomes one transpose of the inner input (3. when it is the
+ *    identity); the inner transpose goes once nothing else reads it;
+ * 5. sinking: t = transpose(p)(x) moves below ALL its readers at once — each reader C(t, …)
+ *    becomes transpose(q)(C'(x, …)), where C' is C expressed in x's axis order (axes, pads,
+ *    begins, … remapped; constant operands transposed at compile time after NumPy-aligning their
+ *    rank; operands that are the same transpose(p) of another value y read y) — when every
+ *    reader accepts and the number of transposes cannot grow: −1 for t, +1 for each new
+ *    transpose(q) except where q is the identity (a reduce dropping axes) or where every
+ *    reader of C is itself a transpose (the new one folds into them by rule 4, −1 for each that
+ *    becomes the identity), −1 for each operand transpose no longer read.
+ * Every new transpose goes to the front of the work list, so a chain of element-wise ops is
+ * crossed in one round; rounds repeat while something changed (an operand transpose that
+ * blocked a binary op may have arrived meanwhile). Transposes only ever move forward, so this
+ * ends; a cap on the steps keeps a bug from hanging a compile (the graph is correct after every
+ * step, merely less clean).
+ *
+ * Readers that accept a transpose: unary, identity, binary (other operand constant, all-ones,
+ * t itself or the same transpose of another value), concat (the same for every input), pad,
+ * slice, gather, tile, reduce (keepDims or not), softmax and batchNorm when the last axis stays
+ * last. Readers with a layout of their own (convolutions, pools, resize, matmul, reshape) do not.
+ */
+import { type ConstantData, type Node, type Op, type OpOf } from '../../ir/index.js';
+import { GraphEditor } from './graph-editor.js';
+import type { Pass } from './manager.js';
+import { composePerms, invertPerm, isIdentityPerm, padRank, permuteList, transposeData, unpermuteList, type Perm } from './permutation.js';
+
+/** An input of a rewritten reader: an existing value, or a transposed constant still to be added. */
+type Operand = { readonly value: string } | { readonly base: string; readonly data: ConstantData; readonly shape: readonly number[] };
+
+/** How one reader of t changes when t moves below it. */
+type Plan =
+  | { readonly kind: 'fold'; readonly reader: Node; readonly perm: Perm }
+  | {
+      readonly kind: 'rewrite';
+      readonly reader: Node;
+      /** The reader's op in x's axis order. */
+      readonly op: Op;
+      readonly inputs: readonly Operand[];
+      /** The transpose that restores the reader's own layout. */
+      readonly outPerm: Perm;
+      /** Operand transposes read through (same perm as t), one entry per input slot. */
+      readonly absorbed: readonly string[];
+    };
+
+const samePerm = (a: Perm, b: Perm) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function transposeOf(ed: GraphEditor, name: string): OpOf<'transpose'> | undefined {
+  const p = ed.producer(name);
+  return p?.op.op === 'transpose' ? p.op : undefined;
+}
+
+/** The dtype the graph editor gives `data`; constants whose stored dtype differs are left alone. */
+function arrayDtype(data: ConstantData) {
+  return data instanceof Float32Array ? 'f32' : data instanceof Int32Array ? 'i32' : 'u8';
+}
+
+/**
+ * How `reader` reads `t = transpose(p)(x)` expressed in x's axis order, or undefined when the
+ * reader does not accept the transpose.
+ */
+function planFor(ed: GraphEditor, reader: Node, t: string, p: Perm, x: string): Plan | undefined {
+  const op = reader.op;
+  const r = p.length;
+  if (op.op === 'transpose') return { kind: 'fold', reader, perm: composePerms(p, op.perm) };
+  const pinv = invertPerm(p);
+  const absorbed: string[] = [];
+  /** An input of an element-wise or concat reader, in x's axis order. */
+  const operand = (u: string): Operand | undefined => {
+    if (u === t) return { value: x };
+    const type = ed.type(u);
+    if (type.shape.length > r) return undefined;
+    // An all-ones operand broadcasts the same in any axis order.
+    if (type.shape.every((d) => d === 1)) return { value: u };
+    const k = ed.constant(u);
+    if (k) {
+      if (arrayDtype(k.data) !== k.type.dtype) return undefined;
+      const full = padRank(k.type.shape, r);
+      return { base: `${u}/transposed`, data: transposeData(k.data, full, pinv), shape: permuteList(full, pinv) };
+    }
+    const other = transposeOf(ed, u);
+    if (other && samePerm(other.perm, p)) {
+      absorbed.push(u);
+      return { value: ed.producer(u)!.inputs[0]! };
+    }
+    return undefined;
+  };
+  /** A reader whose first input is its only data input (the rest, if any, are per-channel parameters). */
+  const single = (newOp: Op, outPerm: Perm = p): Plan | undefined => {
+    if (reader.inputs[0] !== t || reader.inputs.slice(1).includes(t)) return undefined;
+    const inputs = [{ value: x }, ...reader.inputs.slice(1).map((value) => ({ value }))];
+    return { kind: 'rewrite', reader, op: newOp, inputs, outPerm, absorbed };
+  };
+  switch (op.op) {
+    case 'unary':
+    case 'identity':
+      return single(op);
+    case 'binary':
+    case 'concat': {
+      if (reader.type.shape.length !== r) return undefined;
+      const inputs = reader.inputs.map(operand);
+      if (inputs.some((i) => i === undefined)) return undefined;
+      const newOp: Op = op.op === 'concat' ? { ...op, axis: p[op.axis]! } : op;
+      return { kind: 'rewrite', reader, op: newOp, inputs: inputs as Operand[], outPerm: p, absorbed };
+    }
+    case 'pad':
+      return single({ ...op, pads: unpermuteList(op.pads, p) });
+    case 'slice':
+      return single({ ...op, begin: unpermuteList(op.begin, p), size: unpermuteList(op.size, p), strides: unpermuteList(op.strides, p) });
+    case 'tile':
+      return single({ ...op, multiples: unpermuteList(op.multiples, p) });
+    case 'gather':
+      return single({ ...op, axis: p[op.axis]! });
+    case 'reduce': {
+      const axes = op.axes.map((a) => p[a]!).sort((a, b) => a - b);
+      if (op.keepDims) return single({ ...op, axes });
+      // Kept axes of t, in order, are x axes p[i]; the reduced x tensor keeps x's order.
+      const kept = [...Array(r).keys()].filter((a) => !axes.includes(a));
+      const outPerm = [...Array(r).keys()].filter((i) => !op.axes.includes(i)).map((i) => kept.indexOf(p[i]!));
+      return single({ ...op, axes }, outPerm);
+    }
+    case 'softmax':
+    case 'batchNorm':
+      return p[r - 1] === r - 1 ? single(op) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Change in the number of transposes if `plans` are applied (t itself not counted). */
+function planCost(ed: GraphEditor, plan: Plan): number {
+  if (plan.kind === 'fold') return isIdentityPerm(plan.perm) && !ed.isOutput(plan.reader.name) ? -1 : 0;
+  const q = plan.outPerm;
+  if (isIdentityPerm(q)) return 0;
+  const readers = ed.consumers(plan.reader.name);
+  if (ed.isOutput(plan.reader.name) || readers.length === 0 || !readers.every((n) => n.op.op === 'transpose')) return 1;
+  // The new transpose folds into each reader (rule 4) and is then read by nothing.
+  return -readers.filter((n) => isIdentityPerm(composePerms(q, (n.op as OpOf<'transpose'>).perm)) && !ed.isOutput(n.name)).length;
+}
+
+/** Operand transposes that no reader would read any more after `plans`. */
+function deadAbsorbed(ed: GraphEditor, plans: readonly Plan[]): string[] {
+  const counts = new Map<string, number>();
+  for (const plan of plans) if (plan.kind === 'rewrite') for (const s of plan.absorbed) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].filter(([s, n]) => n === ed.uses(s) && !ed.isOutput(s)).map(([s]) => s);
+}
+
+/** Makes `node` compute its input unchanged: readers read the input, or an identity stays for an output. */
+function becomeIdentity(ed: GraphEditor, node: Node, input: string) {
+  if (ed.isOutput(node.name)) {
+    ed.replace(node.name, ed.makeNode(node.name, { op: 'identity' }, [input], node.origin));
+  } else {
+    ed.rewire(node.name, input);
+    ed.remove(node.name);
+  }
+}
+
+function removeIfUnread(ed: GraphEditor, name: string) {
+  if (ed.producer(name) && ed.uses(name) === 0) ed.remove(name);
+}
+
+/** Rule 5 applied: rewrites every reader of t, returns the transposes it created or changed. */
+function sink(ed: GraphEditor, t: Node, plans: readonly Plan[]): string[] {
+  const x = t.inputs[0]!;
+  const touched: string[] = [];
+  for (const plan of plans) {
+    const reader = plan.reader;
+    if (plan.kind === 'fold') {
+      if (isIdentityPerm(plan.perm)) becomeIdentity(ed, reader, x);
+      else {
+        ed.replace(reader.name, ed.makeNode(reader.name, { op: 'transpose', perm: plan.perm }, [x], reader.origin));
+        touched.push(reader.name);
+      }
+      continue;
+    }
+    const inputs = plan.inputs.map((o) => ('value' in o ? o.value : ed.addConstant(o.base, o.data, o.shape)));
+    if (isIdentityPerm(plan.outPerm)) {
+      ed.replace(reader.name, ed.makeNode(reader.name, plan.op, inputs, reader.origin));
+      continue;
+    }
+    const inner = ed.makeNode(ed.fresh(`${reader.name}/untransposed`), plan.op, inputs, reader.origin);
+    ed.insertBefore(reader.name, inner);
+    ed.replace(reader.name, ed.makeNode(reader.name, { op: 'transpose', perm: plan.outPerm }, [inner.name], t.origin));
+    touched.push(reader.name);
+  }
+  removeIfUnread(ed, t.name);
+  for (const plan of plans) if (plan.kind === 'rewrite') for (const s of plan.absorbed) removeIfUnread(ed, s);
+  return touched;
+}
+
+/** Applies the first rule that fits the transpose `name`; returns the transposes to visit next, or undefined when nothing changed. */
+function visit(ed: GraphEditor, name: string): string[] | undefined {
+  const t = ed.producer(name);
+  if (!t || t.op.op !== 'transpose') return undefined;
+  const p = t.op.perm;
+  const x = t.inputs[0]!;
+  const output = ed.isOutput(name);
+  if (ed.uses(name) === 0) {
+    ed.remove(name);
+    return [];
+  }
+  const k = ed.constant(x);
+  if (k && !output && arrayDtype(k.data) === k.type.dtype) {
+    const folded = ed.addConstant(`${x}/transposed`, transposeData(k.data, k.type.shape, p), permuteList(k.type.shape, p));
+    ed.rewire(name, folded);
+    ed.remove(name);
+    return [];
+  }
+  if (isIdentityPerm(p)) {
+    becomeIdentity(ed, t, x);
+    return [];
+  }
+  const inner = transposeOf(ed, x);
+  if (inner) {
+    const perm = composePerms(inner.perm, p);
+    const source = ed.producer(x)!.inputs[0]!;
+    if (isIdentityPerm(perm)) becomeIdentity(ed, t, source);
+    else ed.replace(name, ed.makeNode(name, { op: 'transpose', perm }, [source], t.origin));
+    removeIfUnread(ed, x);
+    return isIdentityPerm(perm) ? [] : [name];
+  }
+  if (output) return undefined;
+  const plans: Plan[] = [];
+  for (const reader of ed.consumers(name)) {
+    const plan = planFor(ed, reader, name, p, x);
+    if (!plan) return undefined;
+    plans.push(plan);
+  }
+  const delta = -1 + plans.reduce((s, plan) => s + planCost(ed, plan), 0) - deadAbsorbed(ed, plans).length;
+  return delta <= 0 ? sink(ed, t, plans) : undefined;
+}
+
+/** Steps allowed per node before the pass gives up improving (see the note at the top). */
+const STEPS_PER_NODE = 64;
+
+export const sinkTransposes: Pass = {
+  name: 'sink-transposes',
+  run(g) {
+    const ed = new GraphEditor(g);
+    let budget = STEPS_PER_NODE * (g.nodes.length + 1);
+    for (let changed = true; changed && budget > 0; ) {
+      changed = false;
+      const work = ed
+        .nodes()
+        .filter((n) => n.op.op === 'transpose')
+        .map((n) => n.name);
+      while (work.length && budget-- > 0) {
+        const next = visit(ed, work.shift()!);
+        if (next === undefined) continue;
+        changed = true;
+        work.unshift(...next);
+      }
+    }
+    return ed.build();
+  },
+};

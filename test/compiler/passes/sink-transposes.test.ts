@@ -1,0 +1,218 @@
+/**
+ * sink-transposes: transpose pairs fold, transposes of constants become constants, transposes
+ * move below the ops that accept them (constants permuted at compile time) until inverse pairs
+ * meet — and never when that would add a transpose.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sinkTransposes } from '../../../compiler/passes/index.js';
+import { composePerms, invertPerm, permuteList, transposeData } from '../../../compiler/passes/permutation.js';
+import { numElements, type Graph, type Op, type Pair } from '../../../ir/index.js';
+import { evaluateOp, refTensor } from '../../../ir/reference/index.js';
+import { checkPasses, nodeLines, seedArb, TestGraph } from './helpers.js';
+
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const tr = (perm: readonly number[]): Op => ({ op: 'transpose', perm });
+const conv: Op = { op: 'conv2d', strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], groups: 1 };
+const relu: Op = { op: 'unary', fn: { kind: 'relu' } };
+const transposes = (g: Graph) => g.nodes.filter((n) => n.op.op === 'transpose').length;
+
+describe('permutation helpers', () => {
+  it('property: transposeData equals the reference transpose; composing with the inverse is the identity', () => {
+    const arb = fc
+      .integer({ min: 1, max: 5 })
+      .chain((r) => fc.record({ shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: r, maxLength: r }), perm: fc.shuffledSubarray([...Array(r).keys()], { minLength: r, maxLength: r }) }));
+    fc.assert(
+      fc.property(arb, ({ shape, perm }) => {
+        const data = Float32Array.from({ length: numElements(shape) }, (_, i) => i);
+        const want = evaluateOp({ op: 'transpose', perm }, [refTensor(shape, data)], permuteList(shape, perm));
+        expect([...transposeData(data, shape, perm)]).toEqual([...want]);
+        expect(composePerms(perm, invertPerm(perm))).toEqual([...shape.keys()]);
+      }),
+      { seed: 5, numRuns: 200 },
+    );
+  });
+});
+
+describe('sink-transposes', () => {
+  it('folds transpose∘transpose into one, or into nothing when it is the identity', () => {
+    const t = new TestGraph('g', 1);
+    const x = t.input('x', [2, 3, 4, 5]);
+    const a = t.b.node('a', tr([1, 0, 2, 3]), [x]);
+    const b = t.b.node('b', tr([0, 2, 3, 1]), [a]);
+    const back = t.b.node('back', tr(NHWC_TO_NCHW), [t.b.node('there', tr(NCHW_TO_NHWC), [x])]);
+    const y = t.b.node('y', { op: 'binary', fn: 'add' }, [back, x]);
+    const after = checkPasses(t.build([b, y]), [sinkTransposes]);
+    expect(nodeLines(after)).toEqual(['%b = transpose perm=[1,2,3,0] (%x) : f32[3,4,5,2]', '%y = binary fn=add (%x, %x) : f32[2,3,4,5]']);
+  });
+
+  it('an identity composition that is a graph output stays as an identity node', () => {
+    const t = new TestGraph('g', 2);
+    const x = t.input('x', [1, 3, 4, 5]);
+    const out = t.b.node('out', tr(NHWC_TO_NCHW), [t.b.node('nhwc', tr(NCHW_TO_NHWC), [x])]);
+    const after = checkPasses(t.build([out]), [sinkTransposes]);
+    expect(nodeLines(after)).toEqual(['%out = identity (%x) : f32[1,3,4,5]']);
+  });
+
+  it('a transpose of a constant becomes a transposed constant', () => {
+    const t = new TestGraph('g', 3);
+    const x = t.input('x', [1, 4, 5, 3]);
+    const k = t.b.node('k', tr(NCHW_TO_NHWC), [t.uniform('w', [1, 3, 4, 5])]);
+    const y = t.b.node('y', { op: 'binary', fn: 'mul' }, [x, k]);
+    const after = checkPasses(t.build([y]), [sinkTransposes]);
+    expect(nodeLines(after)).toEqual(['%y = binary fn=mul (%x, %w/transposed) : f32[1,4,5,3]']);
+    expect(after.constants.get('w/transposed')!.type.shape).toEqual([1, 4, 5, 3]);
+  });
+
+  it('onnx-tf conv blocks: NCHW bias add, relu, pad and max pool between transpose pairs end up NHWC with no transpose inside', () => {
+    const t = new TestGraph('g', 4);
+    const x = t.input('x', [1, 5, 6, 7]); // NHWC
+    const c1 = t.b.node('c1', conv, [x, t.uniform('w', [3, 3, 7, 3])]);
+    const nchw = t.b.node('c1_nchw', tr(NHWC_TO_NCHW), [c1]);
+    const biased = t.b.node('bias', { op: 'binary', fn: 'add' }, [nchw, t.uniform('b', [1, 3, 1, 1])]);
+    const scaled = t.b.node('scale', { op: 'binary', fn: 'mul' }, [t.uniform('s', [3, 1, 1]), biased]);
+    const act = t.b.node('act', { op: 'unary', fn: { kind: 'leakyRelu', alpha: 0.1 } }, [scaled]);
+    const padded = t.b.node('pad', { op: 'pad', pads: [[0, 0], [0, 0], [1, 2], [0, 1]], value: 0 }, [act]);
+    const pool = t.b.node('pool', { op: 'pool2d', kind: 'max', window: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }, [t.b.node('p_nhwc', tr(NCHW_TO_NHWC), [padded])]);
+    const c2 = t.b.node('c2', conv, [pool, t.uniform('w', [3, 3, 3, 2])]);
+    const before = t.build([c2]);
+    const after = checkPasses(before, [sinkTransposes]);
+    expect(transposes(after)).toBe(0);
+    expect(after.nodes.map((n) => n.op.op)).toEqual(['conv2d', 'binary', 'binary', 'unary', 'pad', 'pool2d', 'conv2d']);
+    expect(after.nodes.find((n) => n.op.op === 'pad')!.op).toEqual({ op: 'pad', pads: [[0, 0], [1, 2], [0, 1], [0, 0]], value: 0 });
+  });
+
+  it('a skip add of two NCHW values and a channel concat move below, axis 1 becoming axis 3', () => {
+    const t = new TestGraph('g', 5);
+    const x = t.input('x', [1, 4, 4, 3]);
+    const a = t.b.node('a', tr(NHWC_TO_NCHW), [t.b.node('ca', conv, [x, t.uniform('w', [3, 3, 3, 3])])]);
+    const b = t.b.node('b', tr(NHWC_TO_NCHW), [t.b.node('cb', conv, [x, t.uniform('w', [3, 3, 3, 3])])]);
+    const sum = t.b.node('sum', { op: 'binary', fn: 'add' }, [a, t.b.node('rb', relu, [b])]);
+    const cat = t.b.node('cat', { op: 'concat', axis: 1 }, [sum, a, t.uniform('k', [1, 2, 4, 4])]);
+    const y = t.b.node('y', conv, [t.b.node('cat_nhwc', tr(NCHW_TO_NHWC), [cat]), t.uniform('w', [3, 3, 8, 2])]);
+    const after = checkPasses(t.build([y]), [sinkTransposes]);
+    expect(transposes(after)).toBe(0);
+    expect(after.nodes.find((n) => n.op.op === 'concat')!.op).toEqual({ op: 'concat', axis: 3 });
+    expect(after.constants.get('k/transposed')!.type.shape).toEqual([1, 4, 4, 2]);
+  });
+
+  it('slice, reduce (keepDims or not), gather, tile and softmax read in the permuted axis order', () => {
+    const t = new TestGraph('g', 6);
+    const x = t.input('x', [2, 5, 6, 7]);
+    const v = t.b.node('v', tr([3, 1, 0, 2]), [x]); // [7,5,2,6]
+    const sl = t.b.node('sl', { op: 'slice', begin: [6, 1, 0, 1], size: [3, 2, 2, 3], strides: [-2, 2, 1, 2] }, [v]);
+    const r1 = t.b.node('r1', { op: 'reduce', fn: 'mean', axes: [1, 3], keepDims: true }, [v]);
+    const r2 = t.b.node('r2', { op: 'reduce', fn: 'mean', axes: [0, 2], keepDims: false }, [v]);
+    const ga = t.b.node('ga', { op: 'gather', axis: 3, indices: [5, 0, 0, 2] }, [v]);
+    const ti = t.b.node('ti', { op: 'tile', multiples: [1, 2, 1, 3] }, [v]);
+    const outs = [sl, r1, ga, ti].map((n) => t.b.node(`${n}_back`, tr([2, 1, 3, 0]), [n]));
+    // softmax needs the last axis to stay last
+    const sm = t.b.node('sm', { op: 'softmax' }, [t.b.node('v2', tr([1, 0, 2, 3]), [x])]);
+    const after = checkPasses(t.build([...outs, r2, sm]), [sinkTransposes]);
+    // [2,1,3,0] undoes v's perm: the back transposes become identities (they are graph outputs);
+    // r2 keeps x axes 1 and 2 in order, so it needs no transpose; softmax's stays at its output.
+    expect(after.nodes.map((n) => n.op.op)).toEqual(['slice', 'reduce', 'reduce', 'gather', 'tile', 'identity', 'identity', 'identity', 'identity', 'softmax', 'transpose']);
+    expect(after.nodes.filter((n) => n.op.op !== 'identity' && n.op.op !== 'transpose').every((n) => n.inputs[0] === 'x')).toBe(true);
+    expect(after.nodes[0]!.op).toEqual({ op: 'slice', begin: [0, 1, 1, 6], size: [2, 2, 3, 3], strides: [1, 2, 2, -2] });
+    expect(after.nodes.find((n) => n.name === 'r2')!.op).toEqual({ op: 'reduce', fn: 'mean', axes: [0, 3], keepDims: false });
+  });
+
+  it('does not move when a reader does not accept it, or when the count would grow', () => {
+    const t = new TestGraph('g', 7);
+    const x = t.input('x', [1, 3, 4, 5]);
+    const v = t.b.node('v', tr(NCHW_TO_NHWC), [x]);
+    const c = t.b.node('c', conv, [v, t.uniform('w', [3, 3, 3, 2])]);
+    const r = t.b.node('r', relu, [v]);
+    const u = t.b.node('u', tr(NHWC_TO_NCHW), [t.input('z', [1, 4, 5, 3])]);
+    const s1 = t.b.node('s1', { op: 'unary', fn: { kind: 'tanh' } }, [u]);
+    const s2 = t.b.node('s2', { op: 'unary', fn: { kind: 'neg' } }, [u]);
+    const g = t.build([c, r, s1, s2]);
+    const after = checkPasses(g, [sinkTransposes]);
+    expect(nodeLines(after)).toEqual(nodeLines(g));
+  });
+
+  it('a transpose read by several accepting ops moves when each result meets its inverse', () => {
+    const t = new TestGraph('g', 8);
+    const x = t.input('x', [1, 4, 5, 3]);
+    const v = t.b.node('v', tr(NHWC_TO_NCHW), [x]);
+    const outs = [relu, { op: 'unary', fn: { kind: 'sigmoid' } } as Op].map((op, i) => {
+      const y = t.b.node(`y${i}`, op, [v]);
+      return t.b.node(`c${i}`, conv, [t.b.node(`t${i}`, tr(NCHW_TO_NHWC), [y]), t.uniform('w', [3, 3, 3, 2])]);
+    });
+    const after = checkPasses(t.build(outs), [sinkTransposes]);
+    expect(transposes(after)).toBe(0);
+  });
+
+  it('property: random permutations, shapes and accepting ops — same values, never more transposes, none left when the inverse follows', () => {
+    const opKind = fc.constantFrom('unary', 'binaryConst', 'binaryTransposed', 'pad', 'slice', 'reduceKeep', 'concat', 'tile');
+    const arb = fc
+      .integer({ min: 2, max: 5 })
+      .chain((r) =>
+        fc.record({
+          shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: r, maxLength: r }),
+          perm: fc.shuffledSubarray([...Array(r).keys()], { minLength: r, maxLength: r }),
+          ops: fc.array(fc.record({ kind: opKind, axis: fc.nat(r - 1), extra: fc.integer({ min: 0, max: 2 }), mask: fc.array(fc.boolean(), { minLength: r, maxLength: r }) }), { maxLength: 5 }),
+          inverse: fc.boolean(),
+          seed: seedArb,
+        }),
+      );
+    fc.assert(
+      fc.property(arb, (p) => {
+        const t = new TestGraph('g', p.seed);
+        const x = t.input('x', p.shape);
+        let v = t.node('t', tr(p.perm), [x]);
+        for (const o of p.ops) {
+          const shape = t.b.type(v).shape;
+          const r = shape.length;
+          switch (o.kind) {
+            case 'unary':
+              v = t.node('u', { op: 'unary', fn: { kind: 'tanh' } }, [v]);
+              break;
+            case 'binaryConst': {
+              // a constant of lower rank broadcasting over the masked axes
+              const k = shape.slice(o.axis).map((d, i) => (o.mask[i] ? d : 1));
+              v = t.node('b', { op: 'binary', fn: o.extra === 0 ? 'sub' : 'mul' }, o.extra === 1 ? [t.uniform('k', k), v] : [v, t.uniform('k', k)]);
+              break;
+            }
+            case 'binaryTransposed': {
+              const y = t.input(t.b.fresh('y'), permuteList(shape, invertPerm(p.perm)));
+              v = t.node('b', { op: 'binary', fn: 'add' }, [t.node('ty', tr(p.perm), [y]), v]);
+              break;
+            }
+            case 'pad':
+              v = t.node('pad', { op: 'pad', pads: shape.map((_, a): Pair => (o.mask[a] ? [o.extra, 1] : [0, 0])), value: 0.5 }, [v]);
+              break;
+            case 'slice': {
+              const size = shape.map((d, a) => (o.mask[a] ? Math.ceil(d / 2) : d));
+              const neg = o.extra === 2;
+              v = t.node('slice', { op: 'slice', begin: shape.map((d, a) => (neg && o.mask[a] ? d - 1 : 0)), size, strides: shape.map((_, a) => (o.mask[a] ? (neg ? -2 : 2) : 1)) }, [v]);
+              break;
+            }
+            case 'reduceKeep':
+              v = t.node('mean', { op: 'reduce', fn: 'mean', axes: [o.axis], keepDims: true }, [v]);
+              break;
+            case 'concat': {
+              const other = [...shape];
+              other[o.axis] = o.extra + 1;
+              v = t.node('cat', { op: 'concat', axis: o.axis }, [v, t.uniform('k', other)]);
+              break;
+            }
+            case 'tile':
+              v = t.node('tile', { op: 'tile', multiples: shape.map((_, a) => (o.mask[a] && a === o.axis ? 2 : 1)) }, [v]);
+              break;
+          }
+          expect(t.b.type(v).shape.length).toBe(r);
+        }
+        if (p.inverse) v = t.node('back', tr(invertPerm(p.perm)), [v]);
+        const before = t.build([v]);
+        const after = checkPasses(before, [sinkTransposes], { seed: p.seed });
+        expect(transposes(after)).toBeLessThanOrEqual(transposes(before));
+        const identity = p.perm.every((a, i) => a === i);
+        if (p.inverse || identity) expect(transposes(after)).toBe(0);
+        else expect(transposes(after)).toBe(1);
+      }),
+      { seed: 17, numRuns: 200 },
+    );
+  });
+});
