@@ -4,13 +4,15 @@ import { foldPad } from './fold-pad.js';
 import { fuseDepthwisePointwise, type DepthwisePointwisePredicate } from './fuse-depthwise-pointwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
+import { fuseGroupedConv } from './fuse-grouped-conv.js';
 import { fuseLoad } from './fuse-load.js';
 import type { Pass } from './manager.js';
 import { materializeOutputs } from './materialize-outputs.js';
 import { removeIdentity } from './remove-identity.js';
+import { sinkTransposes } from './sink-transposes.js';
 
 export { runPasses, type Pass, type PassOptions } from './manager.js';
-export { foldBatchNorm, foldPad, fuseDepthwisePointwise, fuseElementwise, fuseEpilogue, fuseLoad, removeIdentity, type DepthwisePointwisePredicate };
+export { foldBatchNorm, foldPad, fuseDepthwisePointwise, fuseElementwise, fuseEpilogue, fuseGroupedConv, fuseLoad, removeIdentity, sinkTransposes, type DepthwisePointwisePredicate };
 
 /**
  * The fusion passes, in order. Why this order:
@@ -29,8 +31,14 @@ export function fusionPasses(opts: { fuseDepthwisePointwise?: DepthwisePointwise
 /** The fusion passes with the default choices (every depthwise + pointwise pair fuses). */
 export const FUSION_PASSES: readonly Pass[] = fusionPasses();
 
-/** The canonical passes every compile runs; materialize-outputs must stay last. */
-const CANONICAL_FIRST: readonly Pass[] = [deadCode];
+/**
+ * The canonical passes every compile runs, with or without fusion; materialize-outputs must stay
+ * last. sink-transposes and fuse-grouped-conv turn converter output (onnx-tf's NCHW transpose
+ * pairs, Split → per-group convs → Concat) into the NHWC graph the fusion rules expect:
+ * transposes first, because the group slices only become channel slices of an NHWC value once
+ * the transposes between them and the convs have cancelled.
+ */
+const CANONICAL_FIRST: readonly Pass[] = [deadCode, sinkTransposes, fuseGroupedConv];
 const CANONICAL_LAST: readonly Pass[] = [deadCode, materializeOutputs];
 
 export interface PipelineOptions {

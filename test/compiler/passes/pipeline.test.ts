@@ -59,7 +59,7 @@ describe('pass pipeline', () => {
   });
 
   it('passPipeline: fusion off is the canonical passes only, materialize-outputs always last, the predicate reaches the rule', () => {
-    expect(passPipeline({ fusion: false }).map((p) => p.name)).toEqual(['dead-code', 'materialize-outputs']);
+    expect(passPipeline({ fusion: false }).map((p) => p.name)).toEqual(['dead-code', 'sink-transposes', 'fuse-grouped-conv', 'materialize-outputs']);
     const on = passPipeline({ fusion: true }).map((p) => p.name);
     expect(on).toEqual(DEFAULT_PASSES.map((p) => p.name));
     expect(on.at(-1)).toBe('materialize-outputs');
