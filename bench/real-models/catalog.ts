@@ -18,6 +18,8 @@ export interface RealModel {
   readonly range: readonly [number, number];
   /** The photo the check runs on (examples/). */
   readonly photo: string;
+  /** The input is NCHW (`shape` is then [1, C, H, W]): an ONNX model converted by onnx-tf. */
+  readonly nchw?: boolean;
   /** In examples/human-models/ (else only in the downloaded package). */
   readonly committed?: boolean;
 }
@@ -50,6 +52,7 @@ export const REAL_MODELS: readonly RealModel[] = [
   { name: 'efficientpose', kind: 'body pose (EfficientPose)', input: 'input_1_0', shape: [1, 368, 368, 3], range: [0, 1], photo: CAMERA },
   { name: 'handdetect', kind: 'hand detection', input: 'input', shape: [1, 256, 256, 3], range: [-1, 1], photo: CAMERA },
   { name: 'blazepose-detector', kind: 'person detection (BlazePose detector)', input: 'input', shape: [1, 224, 224, 3], range: [0, 1], photo: CAMERA },
+  { name: 'nanodet', kind: 'object detection (NanoDet, ONNX → onnx-tf, NCHW)', input: 'input_1', shape: [1, 3, 416, 416], range: [0, 1], photo: CAMERA, nchw: true },
   { name: 'age', kind: 'age regression (SSR-Net)', input: 'input_1', shape: [1, 64, 64, 3], range: [0, 255], photo: P },
   { name: 'gear', kind: 'age / gender / race (GEAR)', input: 'input_1', shape: [1, 198, 198, 3], range: [0, 1], photo: P },
   { name: 'mobilefacenet', kind: 'face embedding (MobileFaceNet)', input: 'img_inputs', shape: [1, 112, 112, 3], range: [0, 1], photo: P },

@@ -91,6 +91,8 @@ const FOLDERS: Readonly<Record<string, Folder>> = {
   GatherV2: (f) => tf.gather(f.t(0), tf.cast(f.t(1), 'int32'), scalarOf(f, 2, 'axis'), f.attrs.int('batch_dims') ?? 0),
   Gather: (f) => tf.gather(f.t(0), tf.cast(f.t(1), 'int32'), 0),
   Tile: (f) => tf.tile(f.t(0), f.ints(1)),
+  // onnx-tf builds constant pads this way.
+  SparseToDense: (f) => tf.sparseToDense(tf.cast(f.t(0), 'int32'), f.t(2), f.ints(1), f.t(3) as tf.Scalar),
   Pad: (f) => tf.pad(f.t(0), pairs(f.ints(1))),
   PadV2: (f) => tf.pad(f.t(0), pairs(f.ints(1)), scalarOf(f, 2, 'constant_values')),
   Fill: (f) => tf.fill(f.ints(0), scalarOf(f, 1, 'value'), f.t(1).dtype as 'float32' | 'int32'),
