@@ -165,8 +165,18 @@ function becomeIdentity(ed: GraphEditor, node: Node, input: string) {
   }
 }
 
+/**
+ * Removes the transpose `name` when nothing reads it. A reader rewritten by rule 5 got the name
+ * `<reader>/untransposed`; when the transpose that kept the reader's name goes, the rewritten
+ * node takes its name back, so `--print-after` and inspect show the model's names.
+ */
 function removeIfUnread(ed: GraphEditor, name: string) {
-  if (ed.producer(name) && ed.uses(name) === 0) ed.remove(name);
+  if (!ed.producer(name) || ed.uses(name) !== 0) return;
+  ed.remove(name);
+  const inner = ed.producer(`${name}/untransposed`);
+  if (!inner || ed.isOutput(inner.name)) return;
+  ed.replace(inner.name, { ...inner, name });
+  ed.rewire(inner.name, name);
 }
 
 /** Rule 5 applied: rewrites every reader of t, returns the transposes it created or changed. */
@@ -206,7 +216,7 @@ function visit(ed: GraphEditor, name: string): string[] | undefined {
   const x = t.inputs[0]!;
   const output = ed.isOutput(name);
   if (ed.uses(name) === 0) {
-    ed.remove(name);
+    removeIfUnread(ed, name);
     return [];
   }
   const k = ed.constant(x);

@@ -80,6 +80,8 @@ describe('sink-transposes', () => {
     const after = checkPasses(before, [sinkTransposes]);
     expect(transposes(after)).toBe(0);
     expect(after.nodes.map((n) => n.op.op)).toEqual(['conv2d', 'binary', 'binary', 'unary', 'pad', 'pool2d', 'conv2d']);
+    // rewritten nodes take their names back once the transposes after them are gone
+    expect(after.nodes.map((n) => n.name)).toEqual(['c1', 'bias', 'scale', 'act', 'pad', 'pool', 'c2']);
     expect(after.nodes.find((n) => n.op.op === 'pad')!.op).toEqual({ op: 'pad', pads: [[0, 0], [1, 2], [0, 1], [0, 0]], value: 0 });
   });
 
