@@ -14,21 +14,24 @@
  * 5. sinking: t = transpose(p)(x) moves below ALL its readers at once — each reader C(t, …)
  *    becomes transpose(q)(C'(x, …)), where C' is C expressed in x's axis order (axes, pads,
  *    begins, … remapped; constant operands transposed at compile time after NumPy-aligning their
- *    rank; operands that are the same transpose(p) of another value y read y) — when every
+ *    rank; operands that are the same transpose(p) of another value y read y; an operand u
+ *    that the graph already transposes by p⁻¹ reads that transpose) — when every
  *    reader accepts and the number of transposes cannot grow: −1 for t, +1 for each new
  *    transpose(q) except where q is the identity (a reduce dropping axes) or where every
  *    reader of C is itself a transpose (the new one folds into them by rule 4, −1 for each that
  *    becomes the identity), −1 for each operand transpose no longer read.
  * Every new transpose goes to the front of the work list, so a chain of element-wise ops is
  * crossed in one round; rounds repeat while something changed (an operand transpose that
- * blocked a binary op may have arrived meanwhile). Transposes only ever move forward, so this
- * ends; a cap on the steps keeps a bug from hanging a compile (the graph is correct after every
- * step, merely less clean).
+ * blocked a binary op may have arrived meanwhile). Transposes move towards the outputs and
+ * their number never grows, so this ends; a cap on the steps keeps a bug from hanging a compile
+ * (the graph is correct after every step, merely less clean).
  *
  * Readers that accept a transpose: unary, identity, binary (other operand constant, all-ones,
- * t itself or the same transpose of another value), concat (the same for every input), pad,
- * slice, gather, tile, reduce (keepDims or not), softmax and batchNorm when the last axis stays
- * last. Readers with a layout of their own (convolutions, pools, resize, matmul, reshape) do not.
+ * t itself, the same transpose of another value, or a value the graph also transposes by p⁻¹ —
+ * that transpose, moved up to the reader if it came later, is read instead), concat (the same
+ * for every input), pad, slice, gather, tile, reduce (keepDims or not), argMax, softmax and
+ * batchNorm when the last axis stays last. Readers with a layout of their own (convolutions,
+ * pools, resize, matmul, reshape) do not.
  */
 import { type ConstantData, type Node, type Op, type OpOf } from '../../ir/index.js';
 import { GraphEditor } from './graph-editor.js';
@@ -36,7 +39,10 @@ import type { Pass } from './manager.js';
 import { composePerms, invertPerm, isIdentityPerm, padRank, permuteList, transposeData, unpermuteList, type Perm } from './permutation.js';
 
 /** An input of a rewritten reader: an existing value, or a transposed constant still to be added. */
-type Operand = { readonly value: string } | { readonly base: string; readonly data: ConstantData; readonly shape: readonly number[] };
+type Operand =
+  /** `hoist`: the value is a transpose node that must be moved before the reader (see `operand`). */
+  | { readonly value: string; readonly hoist?: boolean }
+  | { readonly base: string; readonly data: ConstantData; readonly shape: readonly number[] };
 
 /** How one reader of t changes when t moves below it. */
 type Plan =
@@ -63,6 +69,16 @@ function transposeOf(ed: GraphEditor, name: string): OpOf<'transpose'> | undefin
 /** The dtype the graph editor gives `data`; constants whose stored dtype differs are left alone. */
 function arrayDtype(data: ConstantData) {
   return data instanceof Float32Array ? 'f32' : data instanceof Int32Array ? 'i32' : 'u8';
+}
+
+/**
+ * The permutation that follows an op dropping axes `dropped` of t = transpose(p)(x) once the op
+ * reads x instead: t's kept axes, in order, are x axes p[i], and the result keeps x's order.
+ */
+function afterDropping(p: Perm, dropped: readonly number[]): number[] {
+  const droppedInX = dropped.map((a) => p[a]!);
+  const kept = [...p.keys()].filter((a) => !droppedInX.includes(a));
+  return [...p.keys()].filter((i) => !dropped.includes(i)).map((i) => kept.indexOf(p[i]!));
 }
 
 /**
@@ -93,6 +109,10 @@ function planFor(ed: GraphEditor, reader: Node, t: string, p: Perm, x: string): 
       absorbed.push(u);
       return { value: ed.producer(u)!.inputs[0]! };
     }
+    // u is transpose(p) of its own transpose(p⁻¹), when the graph has one already: onnx-tf's
+    // skip connections read the NCHW value both through the next conv's transpose and directly.
+    const sibling = ed.consumers(u).find((n) => n.op.op === 'transpose' && samePerm(n.op.perm, pinv) && n.inputs[0] === u);
+    if (sibling) return { value: sibling.name, hoist: true };
     return undefined;
   };
   /** A reader whose first input is its only data input (the rest, if any, are per-channel parameters). */
@@ -123,12 +143,10 @@ function planFor(ed: GraphEditor, reader: Node, t: string, p: Perm, x: string): 
       return single({ ...op, axis: p[op.axis]! });
     case 'reduce': {
       const axes = op.axes.map((a) => p[a]!).sort((a, b) => a - b);
-      if (op.keepDims) return single({ ...op, axes });
-      // Kept axes of t, in order, are x axes p[i]; the reduced x tensor keeps x's order.
-      const kept = [...Array(r).keys()].filter((a) => !axes.includes(a));
-      const outPerm = [...Array(r).keys()].filter((i) => !op.axes.includes(i)).map((i) => kept.indexOf(p[i]!));
-      return single({ ...op, axes }, outPerm);
+      return op.keepDims ? single({ ...op, axes }) : single({ ...op, axes }, afterDropping(p, op.axes));
     }
+    case 'argMax':
+      return single({ ...op, axis: p[op.axis]! }, afterDropping(p, [op.axis]));
     case 'softmax':
     case 'batchNorm':
       return p[r - 1] === r - 1 ? single(op) : undefined;
@@ -179,6 +197,15 @@ function removeIfUnread(ed: GraphEditor, name: string) {
   ed.rewire(inner.name, name);
 }
 
+/** Moves node `name` just before `before` when it comes later (it must read only values defined before `before`). */
+function moveBefore(ed: GraphEditor, name: string, before: string) {
+  const order = ed.nodes().map((n) => n.name);
+  if (order.indexOf(name) < order.indexOf(before)) return;
+  const node = ed.producer(name)!;
+  ed.remove(name);
+  ed.insertBefore(before, node);
+}
+
 /** Rule 5 applied: rewrites every reader of t, returns the transposes it created or changed. */
 function sink(ed: GraphEditor, t: Node, plans: readonly Plan[]): string[] {
   const x = t.inputs[0]!;
@@ -193,6 +220,7 @@ function sink(ed: GraphEditor, t: Node, plans: readonly Plan[]): string[] {
       }
       continue;
     }
+    for (const o of plan.inputs) if ('hoist' in o && o.hoist) moveBefore(ed, o.value, reader.name);
     const inputs = plan.inputs.map((o) => ('value' in o ? o.value : ed.addConstant(o.base, o.data, o.shape)));
     if (isIdentityPerm(plan.outPerm)) {
       ed.replace(reader.name, ed.makeNode(reader.name, plan.op, inputs, reader.origin));

@@ -99,6 +99,35 @@ describe('sink-transposes', () => {
     expect(after.constants.get('k/transposed')!.type.shape).toEqual([1, 4, 4, 2]);
   });
 
+  it('onnx-tf residual blocks whose skip reads the NCHW value itself: the skip reads the NHWC transpose that feeds the conv', () => {
+    const t = new TestGraph('g', 9);
+    let v = t.input('x', [1, 5, 4, 3]);
+    for (let i = 0; i < 4; i++) {
+      const c = t.node('conv', conv, [t.node('to_nhwc', tr(NCHW_TO_NHWC), [v]), t.uniform('w', [3, 3, 5, 5])]);
+      const s = t.node('bias', { op: 'binary', fn: 'add' }, [t.node('to_nchw', tr(NHWC_TO_NCHW), [c]), t.uniform('b', [5, 1, 1])]);
+      v = t.node('relu', relu, [t.node('skip', { op: 'binary', fn: 'add' }, i % 2 ? [s, v] : [v, s])]);
+    }
+    const after = checkPasses(t.build([v]), [sinkTransposes]);
+    expect(transposes(after)).toBe(2);
+    expect(after.nodes[0]!.op).toEqual(tr(NCHW_TO_NHWC));
+    expect(after.nodes.at(-1)!.op).toEqual(tr(NHWC_TO_NCHW));
+  });
+
+  it('a p⁻¹ transpose of the other operand that comes after the reader moves up to it', () => {
+    const t = new TestGraph('g', 10);
+    const x = t.input('x', [1, 3, 4, 5]);
+    const z = t.input('z', [1, 4, 5, 3]);
+    const r = t.b.node('r', { op: 'binary', fn: 'mul' }, [t.b.node('s', tr(NHWC_TO_NCHW), [z]), x]);
+    const c = t.b.node('c', conv, [t.b.node('a', tr(NCHW_TO_NHWC), [x]), t.uniform('w', [3, 3, 3, 2])]);
+    const after = checkPasses(t.build([r, c]), [sinkTransposes]);
+    expect(nodeLines(after)).toEqual([
+      '%a = transpose perm=[0,2,3,1] (%x) : f32[1,4,5,3]',
+      '%r/untransposed = binary fn=mul (%z, %a) : f32[1,4,5,3]',
+      '%r = transpose perm=[0,3,1,2] (%r/untransposed) : f32[1,3,4,5]',
+      '%c = conv2d strides=[1,1] dilations=[1,1] pads=[1,1,1,1] groups=1 (%a, %w) : f32[1,4,5,2]',
+    ]);
+  });
+
   it('slice, reduce (keepDims or not), gather, tile and softmax read in the permuted axis order', () => {
     const t = new TestGraph('g', 6);
     const x = t.input('x', [2, 5, 6, 7]);
@@ -215,6 +244,69 @@ describe('sink-transposes', () => {
         else expect(transposes(after)).toBe(1);
       }),
       { seed: 17, numRuns: 200 },
+    );
+  });
+
+  it('property: random DAGs of transposes, shared values and accepting readers (several readers, graph outputs, argMax) — same values, never more transposes', () => {
+    const step = fc.record({
+      kind: fc.constantFrom('transpose', 'transpose', 'transpose', 'unary', 'binary', 'concat', 'pad', 'slice', 'reduceKeep'),
+      pick: fc.nat(),
+      other: fc.nat(),
+      perm: fc.constantFrom(NCHW_TO_NHWC, NHWC_TO_NCHW, [0, 2, 1, 3], [3, 2, 1, 0]),
+      axis: fc.nat(3),
+      mask: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    });
+    const arb = fc.record({
+      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 4, maxLength: 4 }),
+      steps: fc.array(step, { minLength: 2, maxLength: 12 }),
+      outputs: fc.array(fc.nat(), { maxLength: 3 }),
+      tail: fc.constantFrom('none', 'argMax', 'reduceDrop'),
+      tailAxis: fc.nat(3),
+      seed: seedArb,
+    });
+    fc.assert(
+      fc.property(arb, (p) => {
+        const t = new TestGraph('g', p.seed);
+        const values = [t.input('x', p.shape)];
+        for (const s of p.steps) {
+          const v = values[s.pick % values.length]!;
+          const shape = t.b.type(v).shape;
+          const same = values.filter((w) => t.b.type(w).shape.every((d, i) => d === shape[i]));
+          const w = same[s.other % same.length]!;
+          switch (s.kind) {
+            case 'transpose':
+              values.push(t.node('tr', tr(s.perm), [v]));
+              break;
+            case 'unary':
+              values.push(t.node('u', { op: 'unary', fn: { kind: 'sigmoid' } }, [v]));
+              break;
+            case 'binary':
+              values.push(t.node('b', { op: 'binary', fn: 'sub' }, s.mask[0] ? [w, v] : [v, t.uniform('k', shape.map((d, i) => (s.mask[i] ? d : 1)))]));
+              break;
+            case 'concat':
+              values.push(t.node('cat', { op: 'concat', axis: s.axis }, [v, w]));
+              break;
+            case 'pad':
+              values.push(t.node('pad', { op: 'pad', pads: shape.map((_, a): Pair => (s.mask[a] ? [1, 0] : [0, 0])), value: -1 }, [v]));
+              break;
+            case 'slice':
+              values.push(t.node('sl', { op: 'slice', begin: shape.map(() => 0), size: shape.map((d, a) => (s.mask[a] ? Math.ceil(d / 2) : d)), strides: shape.map((_, a) => (s.mask[a] ? 2 : 1)) }, [v]));
+              break;
+            case 'reduceKeep':
+              values.push(t.node('max', { op: 'reduce', fn: 'max', axes: [s.axis], keepDims: true }, [v]));
+              break;
+          }
+        }
+        const last = values[values.length - 1]!;
+        const outputs = new Set([last, ...p.outputs.map((i) => values[i % values.length]!)]);
+        if (p.tail === 'argMax') outputs.add(t.node('argmax', { op: 'argMax', axis: p.tailAxis }, [last]));
+        if (p.tail === 'reduceDrop') outputs.add(t.node('sum', { op: 'reduce', fn: 'sum', axes: [p.tailAxis], keepDims: false }, [last]));
+        const before = t.build([...outputs]);
+        const after = checkPasses(before, [sinkTransposes], { seed: p.seed });
+        if (process.env['SINK_STATS']) console.log(`STAT ${transposes(before)} ${transposes(after)} ${before.nodes.length} ${after.nodes.length}`);
+        expect(transposes(after)).toBeLessThanOrEqual(transposes(before));
+      }),
+      { seed: 29, numRuns: 400 },
     );
   });
 });
