@@ -19,7 +19,9 @@
  *    reader accepts and the number of transposes cannot grow: −1 for t, +1 for each new
  *    transpose(q) except where q is the identity (a reduce dropping axes) or where every
  *    reader of C is itself a transpose (the new one folds into them by rule 4, −1 for each that
- *    becomes the identity), −1 for each operand transpose no longer read.
+ *    becomes the identity), −1 for each operand transpose no longer read;
+ * 6. when t cannot sink: transposes by p of several slices of one value u, which nothing else
+ *    reads, become one transpose of u and slices of it (which then sinks or folds like any other).
  * Every new transpose goes to the front of the work list, so a chain of element-wise ops is
  * crossed in one round; rounds repeat while something changed (an operand transpose that
  * blocked a binary op may have arrived meanwhile). Transposes move towards the outputs and
@@ -236,6 +238,34 @@ function sink(ed: GraphEditor, t: Node, plans: readonly Plan[]): string[] {
   return touched;
 }
 
+/**
+ * Rule 6: when every reader of a value u is a slice read only by transpose(p) — onnx-tf's Split
+ * on axis 1 of an NCHW tensor it never transposed as a whole, each part transposed for its
+ * group's conv — u is transposed once and each part sliced from that: k transposes become one.
+ */
+function hoistAboveSlices(ed: GraphEditor, t: Node, p: Perm): string[] | undefined {
+  const first = ed.producer(t.inputs[0]!);
+  if (first?.op.op !== 'slice') return undefined;
+  const u = first.inputs[0]!;
+  const slices = ed.consumers(u);
+  if (slices.length < 2) return undefined;
+  const parts: [Node & { op: OpOf<'slice'> }, Node][] = [];
+  for (const s of slices) {
+    const reader = s.op.op === 'slice' ? ed.soleConsumer(s.name) : undefined;
+    if (!reader || reader.op.op !== 'transpose' || !samePerm(reader.op.perm, p)) return undefined;
+    parts.push([s as Node & { op: OpOf<'slice'> }, reader]);
+  }
+  const whole = ed.makeNode(ed.fresh(`${u}/transposed`), { op: 'transpose', perm: p }, [u], t.origin);
+  ed.insertBefore(slices[0]!.name, whole);
+  for (const [s, reader] of parts) {
+    const { begin, size, strides } = s.op;
+    const slice: Op = { op: 'slice', begin: permuteList(begin, p), size: permuteList(size, p), strides: permuteList(strides, p) };
+    ed.replace(reader.name, ed.makeNode(reader.name, slice, [whole.name], s.origin));
+    ed.remove(s.name);
+  }
+  return [whole.name];
+}
+
 /** Applies the first rule that fits the transpose `name`; returns the transposes to visit next, or undefined when nothing changed. */
 function visit(ed: GraphEditor, name: string): string[] | undefined {
   const t = ed.producer(name);
@@ -267,15 +297,22 @@ function visit(ed: GraphEditor, name: string): string[] | undefined {
     removeIfUnread(ed, x);
     return isIdentityPerm(perm) ? [] : [name];
   }
-  if (output) return undefined;
+  const plans = output ? undefined : sinkPlans(ed, t, p);
+  // Rule 6 only when t cannot sink: a part's transpose that is about to fold must not be
+  // hoisted back above the slices it just crossed.
+  return plans ? sink(ed, t, plans) : hoistAboveSlices(ed, t, p);
+}
+
+/** Rule 5's plans for every reader of t, when all accept and the transpose count cannot grow. */
+function sinkPlans(ed: GraphEditor, t: Node, p: Perm): Plan[] | undefined {
   const plans: Plan[] = [];
-  for (const reader of ed.consumers(name)) {
-    const plan = planFor(ed, reader, name, p, x);
+  for (const reader of ed.consumers(t.name)) {
+    const plan = planFor(ed, reader, t.name, p, t.inputs[0]!);
     if (!plan) return undefined;
     plans.push(plan);
   }
   const delta = -1 + plans.reduce((s, plan) => s + planCost(ed, plan), 0) - deadAbsorbed(ed, plans).length;
-  return delta <= 0 ? sink(ed, t, plans) : undefined;
+  return delta <= 0 ? plans : undefined;
 }
 
 /** Steps allowed per node before the pass gives up improving (see the note at the top). */

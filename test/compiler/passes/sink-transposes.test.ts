@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sinkTransposes } from '../../../compiler/passes/index.js';
+import { fuseGroupedConv, sinkTransposes } from '../../../compiler/passes/index.js';
 import { composePerms, invertPerm, permuteList, transposeData } from '../../../compiler/passes/permutation.js';
 import { numElements, type Graph, type Op, type Pair } from '../../../ir/index.js';
 import { evaluateOp, refTensor } from '../../../ir/reference/index.js';
@@ -126,6 +126,19 @@ describe('sink-transposes', () => {
       '%r = transpose perm=[0,3,1,2] (%r/untransposed) : f32[1,3,4,5]',
       '%c = conv2d strides=[1,1] dilations=[1,1] pads=[1,1,1,1] groups=1 (%a, %w) : f32[1,4,5,2]',
     ]);
+  });
+
+  it('a grouped conv straight on the NCHW input (Split on axis 1, each part transposed): one transpose of the input, then one grouped conv', () => {
+    const t = new TestGraph('g', 11);
+    const x = t.input('x', [1, 6, 5, 4]);
+    const parts = [0, 1, 2].map((k) => {
+      const part = t.node('split', { op: 'slice', begin: [0, 2 * k, 0, 0], size: [1, 2, 5, 4], strides: [1, 1, 1, 1] }, [x]);
+      return t.node('T', tr(NHWC_TO_NCHW), [t.node('conv', conv, [t.node('T', tr(NCHW_TO_NHWC), [part]), t.uniform('w', [3, 3, 2, 3])])]);
+    });
+    const before = t.build([t.node('cat', { op: 'concat', axis: 1 }, parts)]);
+    const after = checkPasses(before, [sinkTransposes, fuseGroupedConv]);
+    expect(after.nodes.map((n) => n.op.op)).toEqual(['transpose', 'conv2d', 'transpose']);
+    expect(after.nodes[1]!.op).toMatchObject({ op: 'conv2d', groups: 3 });
   });
 
   it('slice, reduce (keepDims or not), gather, tile and softmax read in the permuted axis order', () => {
@@ -249,7 +262,7 @@ describe('sink-transposes', () => {
 
   it('property: random DAGs of transposes, shared values and accepting readers (several readers, graph outputs, argMax) — same values, never more transposes', () => {
     const step = fc.record({
-      kind: fc.constantFrom('transpose', 'transpose', 'transpose', 'unary', 'binary', 'concat', 'pad', 'slice', 'reduceKeep'),
+      kind: fc.constantFrom('transpose', 'transpose', 'transpose', 'unary', 'binary', 'concat', 'pad', 'slice', 'reduceKeep', 'split'),
       pick: fc.nat(),
       other: fc.nat(),
       perm: fc.constantFrom(NCHW_TO_NHWC, NHWC_TO_NCHW, [0, 2, 1, 3], [3, 2, 1, 0]),
@@ -295,6 +308,17 @@ describe('sink-transposes', () => {
             case 'reduceKeep':
               values.push(t.node('max', { op: 'reduce', fn: 'max', axes: [s.axis], keepDims: true }, [v]));
               break;
+            case 'split': {
+              // Split on one axis, each part transposed (onnx-tf's per-group transposes); mask[1]: the same perm for both
+              const half = Math.ceil(shape[s.axis]! / 2);
+              if (half === shape[s.axis]) break;
+              [0, half].forEach((begin, k) => {
+                const size = shape.map((d, a) => (a === s.axis ? (k ? d - half : half) : d));
+                const part = t.node('part', { op: 'slice', begin: shape.map((_, a) => (a === s.axis ? begin : 0)), size, strides: shape.map(() => 1) }, [v]);
+                values.push(t.node('tr', tr(k && !s.mask[1] ? [0, 2, 1, 3] : s.perm), [part]));
+              });
+              break;
+            }
           }
         }
         const last = values[values.length - 1]!;
