@@ -13,6 +13,7 @@
  * among its nodes, and the value gets no buffer of its own (memory-plan.ts).
  */
 import { UserError, type Graph, type Node, type OpKind, type OpOf, ValueIndex } from '../ir/index.js';
+import { emitArgMax } from './kernels/argmax/emit.js';
 import { emitBatchNorm, emitBinary, emitResize, emitUnary } from './kernels/elementwise/emit.js';
 import { emitConcat } from './kernels/concat/emit.js';
 import { emitConv2d } from './kernels/conv2d/emit.js';
@@ -50,6 +51,7 @@ export const LOWERINGS: LoweringTable = {
   reshape: lowerReshapeOrAlias(emitCopy),
   identity: lowerReshapeOrAlias(emitCopy),
   softmax: emitSoftmax,
+  argMax: emitArgMax,
   transpose: lowerGatherCopy,
   slice: lowerGatherCopy,
   gather: lowerGatherCopy,

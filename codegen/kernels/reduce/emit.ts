@@ -1,12 +1,14 @@
 /**
- * Plain mean reduction over any sorted set of axes, one work item per output element.
+ * Plain reduction (mean, sum, max, min, prod) over any sorted set of axes, one work item per
+ * output element.
  *
  * Adjacent axes of the same kind (kept or reduced) are merged first and extent-1 axes dropped,
  * so `mean over [1,2]` of NHWC becomes one loop over H*W with the channel stride: each work item
- * finds its base offset from its kept coordinates and sums the reduced ones in nested loops.
+ * finds its base offset from its kept coordinates and accumulates the reduced ones in nested
+ * loops (REDUCE_C: the accumulator's start value and update per function).
  * keepDims only changes the output shape, not the flat order of its elements.
  *
- * Fused form: an epilogue only (a pass never gives a reduction a load), applied to each mean at
+ * Fused form: an epilogue only (a pass never gives a reduction a load), applied to each result at
  * the output's coordinates. Work-item mapping: one work item per output element.
  */
 import { numElements, stridesOf, type Node, type OpOf, type ReduceFn } from '../../../ir/index.js';
