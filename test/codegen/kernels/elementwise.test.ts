@@ -7,11 +7,11 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import type { BinaryFn } from '../../../ir/index.js';
 import { Batch, caseSeed, checkBatch, propertyParams } from './check.js';
-import { UNARY_FNS } from './fused-cases.js';
+import { BINARY_FNS, DOMAIN_UNARY_FNS, UNARY_FNS } from './fused-cases.js';
 
 /** Every unary function, shared with the fused-kernel cases. */
 const UNARY = UNARY_FNS;
-const BINARY: readonly BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
+const BINARY: readonly BinaryFn[] = BINARY_FNS;
 
 const nhwc = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.constantFrom(1, 3, 5, 7), fc.constantFrom(1, 2, 5), fc.constantFrom(1, 3, 4, 5, 13));
 
@@ -41,6 +41,20 @@ describe('element-wise kernels', () => {
         checkBatch(batch);
       }),
       propertyParams(0x1a1, 1),
+    );
+  });
+
+  it('unary: functions with a domain (exp, sqrt, rsqrt, log, reciprocal, floor, ceil) on inputs inside it', () => {
+    fc.assert(
+      fc.property(fc.array(nhwc, { minLength: DOMAIN_UNARY_FNS.length, maxLength: DOMAIN_UNARY_FNS.length }), caseSeed, (shapes, seed) => {
+        const batch = new Batch('unary_domain', seed);
+        DOMAIN_UNARY_FNS.forEach(({ fn, lo, hi }, k) => {
+          const x = batch.input(`x${k}`, shapes[k]!, lo, hi);
+          batch.output(batch.b.node(`u${k}`, { op: 'unary', fn }, [x]), `${JSON.stringify(fn)} on [${shapes[k]}] in [${lo}, ${hi})`);
+        });
+        checkBatch(batch);
+      }),
+      propertyParams(0x1a2, 1),
     );
   });
 

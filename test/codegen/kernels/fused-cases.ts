@@ -22,8 +22,24 @@ export const UNARY_FNS: readonly UnaryFn[] = [
   { kind: 'neg' },
   { kind: 'hardSwish' },
   { kind: 'hardSigmoid' },
+  { kind: 'abs' },
+  { kind: 'square' },
 ];
-export const BINARY_FNS: readonly BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
+/**
+ * Unary functions kept out of random step chains — a domain (sqrt, rsqrt, log, reciprocal), a
+ * jump at integers that turns an ulp into 1 (floor, ceil), or overflow when chained (exp) — each
+ * tested alone on inputs inside its domain.
+ */
+export const DOMAIN_UNARY_FNS: readonly { fn: UnaryFn; lo: number; hi: number }[] = [
+  { fn: { kind: 'exp' }, lo: -8, hi: 8 },
+  { fn: { kind: 'sqrt' }, lo: 0, hi: 9 },
+  { fn: { kind: 'rsqrt' }, lo: 0.1, hi: 9 },
+  { fn: { kind: 'log' }, lo: 0.1, hi: 9 },
+  { fn: { kind: 'reciprocal' }, lo: 0.1, hi: 9 },
+  { fn: { kind: 'floor' }, lo: -8, hi: 8 },
+  { fn: { kind: 'ceil' }, lo: -8, hi: 8 },
+];
+export const BINARY_FNS: readonly BinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'prelu'];
 export const COORDS: readonly ResizeCoords[] = ['asymmetric', 'align_corners', 'half_pixel'];
 
 export type OperandShape = 'full' | 'channel' | 'scalar' | 'spatial';

@@ -46,7 +46,7 @@ describe('reduce kernel', () => {
           cases.forEach((c, k) => {
             const axis = c.axis % c.shape.length;
             // Ties: values from {0, 1, 2}, so most rows hold their maximum more than once.
-            const n = c.shape.reduce((a, d) => a * d, 1);
+            const n = c.shape.reduce((a: number, d) => a * d, 1);
             const x = c.ties ? batch.b.constant(`x${k}`, Float32Array.from({ length: n }, (_, i) => (i * 7 + k) % 3), c.shape) : batch.input(`x${k}`, c.shape);
             batch.output(batch.b.node(`a${k}`, { op: 'argMax', axis }, [x]), JSON.stringify({ ...c, axis }));
           });
