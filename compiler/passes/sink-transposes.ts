@@ -11,16 +11,19 @@
  * 3. an identity permutation vanishes (readers read its input; a graph output becomes an identity);
  * 4. transpose(q) of transpose(p) becomes one transpose of the inner input (3. when it is the
  *    identity); the inner transpose goes once nothing else reads it;
- * 5. sinking: t = transpose(p)(x) moves below ALL its readers at once — each reader C(t, …)
+ * 5. a transpose that moves only extent-1 axes keeps the data order: it becomes a reshape (no
+ *    kernel, one transpose less) unless sinking it by rule 6 removes more — sinking first could
+ *    carry it past a pad or concat that makes it a real transpose;
+ * 6. sinking: t = transpose(p)(x) moves below ALL its readers at once — each reader C(t, …)
  *    becomes transpose(q)(C'(x, …)), where C' is C expressed in x's axis order (axes, pads,
  *    begins, … remapped; constant operands transposed at compile time after NumPy-aligning their
  *    rank; operands that are the same transpose(p) of another value y read y; an operand u
- *    that the graph already transposes by p⁻¹ reads that transpose) — when every
- *    reader accepts and the number of transposes cannot grow: −1 for t, +1 for each new
- *    transpose(q) except where q is the identity (a reduce dropping axes) or where every
- *    reader of C is itself a transpose (the new one folds into them by rule 4, −1 for each that
- *    becomes the identity), −1 for each operand transpose no longer read;
- * 6. when t cannot sink: transposes by p of several slices of one value u, which nothing else
+ *    that the graph already transposes by p⁻¹ reads that transpose) — when every reader
+ *    accepts and the number of transposes cannot grow: −1 for t, −1 for each operand transpose
+ *    no longer read, and for each new transpose(q) 0 when rule 3 or 5 will remove it, else what
+ *    it costs once sunk in turn, looking a few readers ahead: +1 if it stays, −1 for each
+ *    reader transpose it meets and cancels (rule 4), and so on;
+ * 7. when t cannot sink: transposes by p of several slices of one value u, which nothing else
  *    reads, become one transpose of u and slices of it (which then sinks or folds like any other).
  * Every new transpose goes to the front of the work list, so a chain of element-wise ops is
  * crossed in one round; rounds repeat while something changed (an operand transpose that
@@ -32,13 +35,15 @@
  * t itself, the same transpose of another value, or a value the graph also transposes by p⁻¹ —
  * that transpose, moved up to the reader if it came later, is read instead), concat (the same
  * for every input), pad, slice, gather, tile, reduce (keepDims or not), argMax, softmax and
- * batchNorm when the last axis stays last. Readers with a layout of their own (convolutions,
- * pools, resize, matmul, reshape) do not.
+ * batchNorm when the last axis stays last, and reshapes that split axes, merge axes that are
+ * adjacent and in order in x too, or add and drop extent-1 axes (onnx-tf's [1,C,H,W] →
+ * [1,C,H·W] before a final transpose). Readers with a layout of their own (convolutions, pools,
+ * resize, matmul, flattening NCHW) do not.
  */
 import { type ConstantData, type Node, type Op, type OpOf } from '../../ir/index.js';
 import { GraphEditor } from './graph-editor.js';
 import type { Pass } from './manager.js';
-import { composePerms, invertPerm, isIdentityPerm, padRank, permuteList, transposeData, unpermuteList, type Perm } from './permutation.js';
+import { composePerms, invertPerm, isIdentityPerm, movesOnlyUnitAxes, padRank, permuteList, reshapeThroughTranspose, transposeData, unpermuteList, type Perm } from './permutation.js';
 
 /** An input of a rewritten reader: an existing value, or a transposed constant still to be added. */
 type Operand =
@@ -113,7 +118,8 @@ function planFor(ed: GraphEditor, reader: Node, t: string, p: Perm, x: string): 
     }
     // u is transpose(p) of its own transpose(p⁻¹), when the graph has one already: onnx-tf's
     // skip connections read the NCHW value both through the next conv's transpose and directly.
-    const sibling = ed.consumers(u).find((n) => n.op.op === 'transpose' && samePerm(n.op.perm, pinv) && n.inputs[0] === u);
+    // (Not t itself — it is to go — when p is its own inverse.)
+    const sibling = ed.consumers(u).find((n) => n.op.op === 'transpose' && samePerm(n.op.perm, pinv) && n.inputs[0] === u && n.name !== t);
     if (sibling) return { value: sibling.name, hoist: true };
     return undefined;
   };
@@ -149,6 +155,10 @@ function planFor(ed: GraphEditor, reader: Node, t: string, p: Perm, x: string): 
     }
     case 'argMax':
       return single({ ...op, axis: p[op.axis]! }, afterDropping(p, [op.axis]));
+    case 'reshape': {
+      const through = reshapeThroughTranspose(unpermuteList(ed.type(t).shape, p), p, op.shape);
+      return through && single({ op: 'reshape', shape: through.shape }, through.perm);
+    }
     case 'softmax':
     case 'batchNorm':
       return p[r - 1] === r - 1 ? single(op) : undefined;
@@ -157,22 +167,48 @@ function planFor(ed: GraphEditor, reader: Node, t: string, p: Perm, x: string): 
   }
 }
 
-/** Change in the number of transposes if `plans` are applied (t itself not counted). */
-function planCost(ed: GraphEditor, plan: Plan): number {
-  if (plan.kind === 'fold') return isIdentityPerm(plan.perm) && !ed.isOutput(plan.reader.name) ? -1 : 0;
-  const q = plan.outPerm;
+/** How many readers ahead a sinking decision looks (see `placedCost`). */
+const LOOKAHEAD = 4;
+
+/**
+ * What a reshape left by rule 5 costs, in transposes: no kernel, but a node — enough that a
+ * transpose does not move just to leave reshapes behind.
+ */
+const RESHAPE_COST = 1 / 1024;
+
+/** Change in the number of transposes when `plan` is applied, its new transpose sunk as far as it goes. */
+function planCost(ed: GraphEditor, plan: Plan, depth: number): number {
+  // (a graph output left as an identity is not a transpose: remove-identity usually renames its producer)
+  if (plan.kind === 'fold') return isIdentityPerm(plan.perm) ? -1 : 0;
+  return placedCost(ed, plan.reader.name, plan.outPerm, depth);
+}
+
+/**
+ * Change in the number of transposes when transpose(q) is put on value v and then sunk by rule 6
+ * wherever that does not add transposes, looking `depth` readers ahead: 1 when it stays, else
+ * −1 for itself plus what its readers add. Rule 6 makes the same decision at each later step,
+ * so the count estimated here is the one reached.
+ */
+function placedCost(ed: GraphEditor, v: string, q: Perm, depth: number): number {
   if (isIdentityPerm(q)) return 0;
-  const readers = ed.consumers(plan.reader.name);
-  if (ed.isOutput(plan.reader.name) || readers.length === 0 || !readers.every((n) => n.op.op === 'transpose')) return 1;
-  // The new transpose folds into each reader (rule 4) and is then read by nothing.
-  return -readers.filter((n) => isIdentityPerm(composePerms(q, (n.op as OpOf<'transpose'>).perm)) && !ed.isOutput(n.name)).length;
+  // one that stays costs a transpose, or a reshape node when rule 5 makes it one
+  const stays = movesOnlyUnitAxes(unpermuteList(ed.type(v).shape, q), q) ? RESHAPE_COST : 1;
+  if (depth === 0 || ed.isOutput(v)) return stays;
+  // placing it (+1) and sinking it (the −1 in delta) cancel: what is left is what its readers add
+  const sunk = sinkPlans(ed, v, q, depth - 1);
+  return sunk ? Math.min(stays, sunk.delta + 1) : stays;
 }
 
 /** Operand transposes that no reader would read any more after `plans`. */
 function deadAbsorbed(ed: GraphEditor, plans: readonly Plan[]): string[] {
   const counts = new Map<string, number>();
-  for (const plan of plans) if (plan.kind === 'rewrite') for (const s of plan.absorbed) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].filter(([s, n]) => n === ed.uses(s) && !ed.isOutput(s)).map(([s]) => s);
+  const kept = new Set<string>();
+  for (const plan of plans) {
+    if (plan.kind !== 'rewrite') continue;
+    for (const s of plan.absorbed) counts.set(s, (counts.get(s) ?? 0) + 1);
+    for (const o of plan.inputs) if ('hoist' in o && o.hoist) kept.add(o.value);
+  }
+  return [...counts].filter(([s, n]) => n === ed.uses(s) && !ed.isOutput(s) && !kept.has(s)).map(([s]) => s);
 }
 
 /** Makes `node` compute its input unchanged: readers read the input, or an identity stays for an output. */
@@ -186,7 +222,7 @@ function becomeIdentity(ed: GraphEditor, node: Node, input: string) {
 }
 
 /**
- * Removes the transpose `name` when nothing reads it. A reader rewritten by rule 5 got the name
+ * Removes the transpose `name` when nothing reads it. A reader rewritten by rule 6 got the name
  * `<reader>/untransposed`; when the transpose that kept the reader's name goes, the rewritten
  * node takes its name back, so `--print-after` and inspect show the model's names.
  */
@@ -208,7 +244,7 @@ function moveBefore(ed: GraphEditor, name: string, before: string) {
   ed.insertBefore(before, node);
 }
 
-/** Rule 5 applied: rewrites every reader of t, returns the transposes it created or changed. */
+/** Rule 6 applied: rewrites every reader of t, returns the transposes it created or changed. */
 function sink(ed: GraphEditor, t: Node, plans: readonly Plan[]): string[] {
   const x = t.inputs[0]!;
   const touched: string[] = [];
@@ -239,7 +275,7 @@ function sink(ed: GraphEditor, t: Node, plans: readonly Plan[]): string[] {
 }
 
 /**
- * Rule 6: when every reader of a value u is a slice read only by transpose(p) — onnx-tf's Split
+ * Rule 7: when every reader of a value u is a slice read only by transpose(p) — onnx-tf's Split
  * on axis 1 of an NCHW tensor it never transposed as a whole, each part transposed for its
  * group's conv — u is transposed once and each part sliced from that: k transposes become one.
  */
@@ -297,22 +333,35 @@ function visit(ed: GraphEditor, name: string): string[] | undefined {
     removeIfUnread(ed, x);
     return isIdentityPerm(perm) ? [] : [name];
   }
-  const plans = output ? undefined : sinkPlans(ed, t, p);
-  // Rule 6 only when t cannot sink: a part's transpose that is about to fold must not be
+  const keepsOrder = movesOnlyUnitAxes(ed.type(x).shape, p);
+  const plans = output ? undefined : sinkPlans(ed, t, p, LOOKAHEAD);
+  // Rule 5 unless sinking does better than the one transpose the reshape saves.
+  if (plans && (!keepsOrder || plans.delta < -1 + RESHAPE_COST)) return sink(ed, t, plans.plans);
+  if (keepsOrder) {
+    ed.replace(name, ed.makeNode(name, { op: 'reshape', shape: t.type.shape }, [x], t.origin));
+    return [];
+  }
+  // Rule 7 only when t cannot sink: a part's transpose that is about to fold must not be
   // hoisted back above the slices it just crossed.
-  return plans ? sink(ed, t, plans) : hoistAboveSlices(ed, t, p);
+  return hoistAboveSlices(ed, t, p);
 }
 
-/** Rule 5's plans for every reader of t, when all accept and the transpose count cannot grow. */
-function sinkPlans(ed: GraphEditor, t: Node, p: Perm): Plan[] | undefined {
+/**
+ * Rule 6's plans for every reader of `t` (a transpose node, or a value a transpose(p) would
+ * produce) and the change in the number of transposes they make, when all readers accept and
+ * the number cannot grow.
+ */
+function sinkPlans(ed: GraphEditor, t: Node | string, p: Perm, depth: number): { plans: Plan[]; delta: number } | undefined {
+  const name = typeof t === 'string' ? t : t.name;
+  const x = typeof t === 'string' ? t : t.inputs[0]!;
   const plans: Plan[] = [];
-  for (const reader of ed.consumers(t.name)) {
-    const plan = planFor(ed, reader, t.name, p, t.inputs[0]!);
+  for (const reader of ed.consumers(name)) {
+    const plan = planFor(ed, reader, name, p, x);
     if (!plan) return undefined;
     plans.push(plan);
   }
-  const delta = -1 + plans.reduce((s, plan) => s + planCost(ed, plan), 0) - deadAbsorbed(ed, plans).length;
-  return delta <= 0 ? plans : undefined;
+  const delta = -1 + plans.reduce((s, plan) => s + planCost(ed, plan, depth), 0) - deadAbsorbed(ed, plans).length;
+  return delta <= 0 ? { plans, delta } : undefined;
 }
 
 /** Steps allowed per node before the pass gives up improving (see the note at the top). */

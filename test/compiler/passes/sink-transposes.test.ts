@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuseGroupedConv, sinkTransposes } from '../../../compiler/passes/index.js';
-import { composePerms, invertPerm, permuteList, transposeData } from '../../../compiler/passes/permutation.js';
-import { numElements, type Graph, type Op, type Pair } from '../../../ir/index.js';
+import { composePerms, invertPerm, movesOnlyUnitAxes, permuteList, reshapeThroughTranspose, transposeData } from '../../../compiler/passes/permutation.js';
+import { numElements, printGraph, type Graph, type Op, type Pair } from '../../../ir/index.js';
 import { evaluateOp, refTensor } from '../../../ir/reference/index.js';
 import { checkPasses, nodeLines, seedArb, TestGraph } from './helpers.js';
 
@@ -31,6 +31,52 @@ describe('permutation helpers', () => {
         expect(composePerms(perm, invertPerm(perm))).toEqual([...shape.keys()]);
       }),
       { seed: 5, numRuns: 200 },
+    );
+  });
+
+
+  it('property: reshapeThroughTranspose rewrites reshape∘transpose as transpose∘reshape exactly, whenever the reshape regroups axes in x order', () => {
+    const arb = fc
+      .integer({ min: 1, max: 5 })
+      .chain((r) =>
+        fc.record({
+          shape: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: r, maxLength: r }),
+          perm: fc.shuffledSubarray([...Array(r).keys()], { minLength: r, maxLength: r }),
+          // per transposed axis: 0 keep, 1 merge with the next, 2 split off a factor of 1 before it
+          edits: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: r, maxLength: r }),
+        }),
+      );
+    fc.assert(
+      fc.property(arb, ({ shape, perm, edits }) => {
+        const tShape = permuteList(shape, perm);
+        const newShape: number[] = [];
+        const groups: number[][] = [];
+        tShape.forEach((d, a) => {
+          if (a > 0 && edits[a - 1] === 1) {
+            newShape[newShape.length - 1]! *= d;
+            groups[groups.length - 1]!.push(a);
+          } else {
+            if (edits[a] === 2) newShape.push(1);
+            newShape.push(d);
+            groups.push([a]);
+          }
+        });
+        // a merge keeps x's order when its non-unit axes are adjacent and in order among x's non-unit axes
+        const xNonUnit = [...shape.keys()].filter((a) => shape[a] !== 1);
+        const mergeable = groups.every((g) => {
+          const ranks = g.filter((a) => tShape[a] !== 1).map((a) => xNonUnit.indexOf(perm[a]!));
+          return ranks.every((r, i) => i === 0 || r === ranks[i - 1]! + 1);
+        });
+        const through = reshapeThroughTranspose(shape, perm, newShape);
+        if (mergeable) expect(through).toBeDefined();
+        if (!through) return;
+        const data = Float32Array.from({ length: numElements(shape) }, (_, i) => i);
+        const want = evaluateOp({ op: 'reshape', shape: newShape }, [refTensor(tShape, evaluateOp({ op: 'transpose', perm }, [refTensor(shape, data)], tShape))], newShape);
+        const inner = evaluateOp({ op: 'reshape', shape: through.shape }, [refTensor(shape, data)], through.shape);
+        expect([...evaluateOp({ op: 'transpose', perm: through.perm }, [refTensor(through.shape, inner)], newShape)]).toEqual([...want]);
+        if (perm.every((a, i) => a === i)) expect(movesOnlyUnitAxes(through.shape, through.perm)).toBe(true);
+      }),
+      { seed: 31, numRuns: 400 },
     );
   });
 });
@@ -139,6 +185,37 @@ describe('sink-transposes', () => {
     const after = checkPasses(before, [sinkTransposes, fuseGroupedConv]);
     expect(after.nodes.map((n) => n.op.op)).toEqual(['transpose', 'conv2d', 'transpose']);
     expect(after.nodes[1]!.op).toMatchObject({ op: 'conv2d', groups: 3 });
+  });
+
+  it('onnx-tf detection heads: Split → reshape [1,C,H·W] → transpose [0,2,1] become NHWC slices and reshapes, no transpose', () => {
+    const t = new TestGraph('g', 12);
+    const x = t.input('x', [1, 6, 7, 4]);
+    const head = t.node('head', tr(NHWC_TO_NCHW), [t.node('conv', conv, [x, t.uniform('w', [3, 3, 4, 5])])]);
+    const outs = [
+      [0, 3],
+      [3, 2],
+    ].map(([begin, c]) => {
+      const part = t.node('split', { op: 'slice', begin: [0, begin!, 0, 0], size: [1, c!, 6, 7], strides: [1, 1, 1, 1] }, [head]);
+      const flat = t.node('flat', { op: 'reshape', shape: [1, c!, 42] }, [t.node('sig', { op: 'unary', fn: { kind: 'sigmoid' } }, [part])]);
+      return t.node('out', tr([0, 2, 1]), [flat]);
+    });
+    const after = checkPasses(t.build(outs), [sinkTransposes]);
+    // the outputs were the final transposes: they stay as identities (remove-identity renames their producers)
+    expect(after.nodes.map((n) => n.op.op)).toEqual(['conv2d', 'slice', 'unary', 'reshape', 'identity', 'slice', 'unary', 'reshape', 'identity']);
+    expect(after.nodes[3]!.op).toEqual({ op: 'reshape', shape: [1, 42, 3] });
+  });
+
+  it('NCHW global pooling and squeeze: the transpose vanishes; one that stays but moves only extent-1 axes becomes a reshape', () => {
+    const t = new TestGraph('g', 13);
+    const x = t.input('x', [1, 4, 5, 6]);
+    const mean = t.node('mean', { op: 'reduce', fn: 'mean', axes: [2, 3], keepDims: true }, [t.node('nchw', tr(NHWC_TO_NCHW), [x])]);
+    const logits = t.node('fc', { op: 'matmul', transposeA: false, transposeB: false }, [t.node('squeeze', { op: 'reshape', shape: [1, 6] }, [mean]), t.uniform('w', [6, 3])]);
+    const y = t.input('y', [1, 1, 1, 5]);
+    const c = t.node('c', conv, [t.node('unit', tr(NHWC_TO_NCHW), [y]), t.uniform('w', [3, 3, 1, 2])]);
+    const after = checkPasses(t.build([logits, c]), [sinkTransposes]);
+    expect(nodeLines(after).slice(0, 2)).toEqual(['%mean = reduce fn=mean axes=[1,2] keepDims=true (%x) : f32[1,1,1,6]', '%squeeze = reshape shape=[1,6] (%mean) : f32[1,6]']);
+    expect(after.nodes.find((n) => n.name === 'unit')!.op).toEqual({ op: 'reshape', shape: [1, 5, 1, 1] });
+    expect(transposes(after)).toBe(0);
   });
 
   it('slice, reduce (keepDims or not), gather, tile and softmax read in the permuted axis order', () => {
@@ -253,8 +330,8 @@ describe('sink-transposes', () => {
         const after = checkPasses(before, [sinkTransposes], { seed: p.seed });
         expect(transposes(after)).toBeLessThanOrEqual(transposes(before));
         const identity = p.perm.every((a, i) => a === i);
-        if (p.inverse || identity) expect(transposes(after)).toBe(0);
-        else expect(transposes(after)).toBe(1);
+        // one transpose at most, at the end; none when it is undone or only moves extent-1 axes
+        expect(transposes(after)).toBeLessThanOrEqual(p.inverse || identity || movesOnlyUnitAxes(p.shape, p.perm) ? 0 : 1);
       }),
       { seed: 17, numRuns: 200 },
     );
@@ -262,7 +339,7 @@ describe('sink-transposes', () => {
 
   it('property: random DAGs of transposes, shared values and accepting readers (several readers, graph outputs, argMax) — same values, never more transposes', () => {
     const step = fc.record({
-      kind: fc.constantFrom('transpose', 'transpose', 'transpose', 'unary', 'binary', 'concat', 'pad', 'slice', 'reduceKeep', 'split'),
+      kind: fc.constantFrom('transpose', 'transpose', 'transpose', 'unary', 'binary', 'concat', 'pad', 'slice', 'reduceKeep', 'split', 'reshape'),
       pick: fc.nat(),
       other: fc.nat(),
       perm: fc.constantFrom(NCHW_TO_NHWC, NHWC_TO_NCHW, [0, 2, 1, 3], [3, 2, 1, 0]),
@@ -308,6 +385,16 @@ describe('sink-transposes', () => {
             case 'reduceKeep':
               values.push(t.node('max', { op: 'reduce', fn: 'max', axes: [s.axis], keepDims: true }, [v]));
               break;
+            case 'reshape': {
+              // merge two adjacent axes, optionally a unary, then split them again (maybe in the other order)
+              const a = s.axis % 3;
+              const merged = [...shape.slice(0, a), shape[a]! * shape[a + 1]!, ...shape.slice(a + 2)];
+              let m = t.node('merge', { op: 'reshape', shape: merged }, [v]);
+              if (s.mask[2]) m = t.node('u', { op: 'unary', fn: { kind: 'tanh' } }, [m]);
+              const pair = s.mask[3] ? [shape[a + 1]!, shape[a]!] : [shape[a]!, shape[a + 1]!];
+              values.push(t.node('unmerge', { op: 'reshape', shape: [...shape.slice(0, a), ...pair, ...shape.slice(a + 2)] }, [m]));
+              break;
+            }
             case 'split': {
               // Split on one axis, each part transposed (onnx-tf's per-group transposes); mask[1]: the same perm for both
               const half = Math.ceil(shape[s.axis]! / 2);
@@ -328,7 +415,7 @@ describe('sink-transposes', () => {
         const before = t.build([...outputs]);
         const after = checkPasses(before, [sinkTransposes], { seed: p.seed });
         if (process.env['SINK_STATS']) console.log(`STAT ${transposes(before)} ${transposes(after)} ${before.nodes.length} ${after.nodes.length}`);
-        expect(transposes(after)).toBeLessThanOrEqual(transposes(before));
+        expect(transposes(after), `before:\n${printGraph(before)}after:\n${printGraph(after)}`).toBeLessThanOrEqual(transposes(before));
       }),
       { seed: 29, numRuns: 400 },
     );
