@@ -23,11 +23,17 @@ cp -r node_modules/koffi/build/koffi/linux_x64 "$k/build/koffi/"
 rm -rf .device/fastdepth && cp -r examples/fastdepth/model .device/fastdepth
 cp examples/astronaut.png .device/
 cp ../shared/bench/anchors_gpu.py .device/
-# The real models of bench/real-models/catalog.ts, when `make real-models` has downloaded them.
+# The real models of bench/real-models/catalog.ts, when `make real-models` has downloaded them:
+# $1 = a (the five largest), b (the others), all (default; too large for one device call).
 if [ -d .cache/human-models/package/models ]; then
   rm -rf .device/human-models && mkdir -p .device/human-models
-  for m in $(node -e "import('./dist/bench/real-models/catalog.js').then(c=>console.log(c.REAL_MODELS.map(m=>m.name).join(' ')))"); do
-    cp .cache/human-models/package/models/$m.json .cache/human-models/package/models/$m.bin .device/human-models/
+  names=$(node -e "import('./dist/bench/real-models/catalog.js').then(c=>console.log(c.REAL_MODELS.map(m=>m.name).join(' ')))")
+  big="nanodet faceres blazepose-detector efficientpose handskeleton"
+  for m in $names; do
+    case " $big " in *" $m "*) grp=a ;; *) grp=b ;; esac
+    if [ "${1:-all}" = all ] || [ "${1:-all}" = "$grp" ]; then
+      cp .cache/human-models/package/models/$m.json .cache/human-models/package/models/$m.bin .device/human-models/
+    fi
   done
 fi
 du -sh .device
