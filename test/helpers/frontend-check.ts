@@ -54,3 +54,19 @@ export async function checkAgainstTfjs(
   expect(Object.keys(ref).sort()).toEqual([...new Set(graph.outputs)].sort());
   return { graph, errors };
 }
+
+/**
+ * Loads a model that must fail and returns the error's message, checked to be a user error: one
+ * paragraph (no newline) that names the model file.
+ */
+export function loadError(path: string): string {
+  try {
+    loadModel(path);
+  } catch (e) {
+    expect((e as { isUserError?: boolean }).isUserError, (e as Error).stack).toBe(true);
+    expect((e as Error).message).not.toContain('\n');
+    expect((e as Error).message).toContain(path);
+    return (e as Error).message;
+  }
+  throw new Error(`loadModel(${path}) should fail`);
+}

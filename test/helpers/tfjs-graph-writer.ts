@@ -279,3 +279,19 @@ export function float16ToFloat32(h: number): number {
   if (exp === 0x1f) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+/** StridedSlice's attributes: element type `t`, int32 indices, and the five masks (0 when absent). */
+export function stridedSliceAttrs(
+  masks: { begin?: number; end?: number; ellipsis?: number; newAxis?: number; shrink?: number } = {},
+  t: Record<string, JsonAttr> = { T: attr.type('DT_FLOAT') },
+): Record<string, JsonAttr> {
+  return {
+    ...t,
+    Index: attr.type('DT_INT32'),
+    begin_mask: attr.i(masks.begin ?? 0),
+    end_mask: attr.i(masks.end ?? 0),
+    ellipsis_mask: attr.i(masks.ellipsis ?? 0),
+    new_axis_mask: attr.i(masks.newAxis ?? 0),
+    shrink_axis_mask: attr.i(masks.shrink ?? 0),
+  };
+}

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../compiler/frontends/index.js';
 import { ensureCpuBackend } from '../../../compiler/reference/tfjs-reference.js';
-import { checkAgainstTfjs } from '../../helpers/frontend-check.js';
+import { checkAgainstTfjs, loadError } from '../../helpers/frontend-check.js';
 import { seededData, tempDir } from '../../helpers/model-files.js';
-import { attr, TfjsGraphWriter, type JsonAttr } from '../../helpers/tfjs-graph-writer.js';
+import { attr, stridedSliceAttrs, TfjsGraphWriter, type JsonAttr } from '../../helpers/tfjs-graph-writer.js';
 
 let root: { dir: string; cleanup: () => void };
 let counter = 0;
@@ -23,31 +23,8 @@ afterAll(() => root.cleanup());
 
 const T = { T: attr.type('DT_FLOAT') };
 const I = { T: attr.type('DT_INT32') };
-
-function sliceAttrs(masks: { begin?: number; end?: number; ellipsis?: number; newAxis?: number; shrink?: number } = {}, t = I): Record<string, JsonAttr> {
-  return {
-    ...t,
-    Index: attr.type('DT_INT32'),
-    begin_mask: attr.i(masks.begin ?? 0),
-    end_mask: attr.i(masks.end ?? 0),
-    ellipsis_mask: attr.i(masks.ellipsis ?? 0),
-    new_axis_mask: attr.i(masks.newAxis ?? 0),
-    shrink_axis_mask: attr.i(masks.shrink ?? 0),
-  };
-}
-
-/** Loads the model and loses the user-error wrapper: the message of the error it throws. */
-function loadError(path: string): string {
-  try {
-    loadModel(path);
-  } catch (e) {
-    expect((e as { isUserError?: boolean }).isUserError, (e as Error).stack).toBe(true);
-    expect((e as Error).message).not.toContain('\n');
-    expect((e as Error).message).toContain(path);
-    return (e as Error).message;
-  }
-  throw new Error('loadModel should fail');
-}
+/** StridedSlice attributes; here slices mostly cut shapes, so int32 by default. */
+const sliceAttrs = (masks: Parameters<typeof stridedSliceAttrs>[0] = {}, t: Record<string, JsonAttr> = I) => stridedSliceAttrs(masks, t);
 
 describe('constant folding at import', () => {
   it('Shape → StridedSlice → Pack → Reshape (the Keras reshape pattern) compiles to one reshape', async () => {

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../compiler/frontends/index.js';
 import { ensureCpuBackend } from '../../../compiler/reference/tfjs-reference.js';
-import { checkAgainstTfjs } from '../../helpers/frontend-check.js';
+import { checkAgainstTfjs, loadError } from '../../helpers/frontend-check.js';
 import { seededData, tempDir } from '../../helpers/model-files.js';
-import { attr, TfjsGraphWriter, type JsonAttr } from '../../helpers/tfjs-graph-writer.js';
+import { attr, stridedSliceAttrs as sliceAttrs, TfjsGraphWriter, type JsonAttr } from '../../helpers/tfjs-graph-writer.js';
 
 let root: { dir: string; cleanup: () => void };
 let counter = 0;
@@ -28,30 +28,6 @@ const weights = (g: TfjsGraphWriter, name: string, shape: number[], lo = -1, hi 
 
 function convAttrs(strides: number[], padding: string, extra: Record<string, JsonAttr> = {}): Record<string, JsonAttr> {
   return { ...T, strides: attr.ints(strides), padding: attr.s(padding), data_format: attr.s('NHWC'), dilations: attr.ints([1, 1, 1, 1]), explicit_paddings: attr.ints([]), ...extra };
-}
-
-function sliceAttrs(m: { begin?: number; end?: number; ellipsis?: number; newAxis?: number; shrink?: number }): Record<string, JsonAttr> {
-  return {
-    ...T,
-    Index: attr.type('DT_INT32'),
-    begin_mask: attr.i(m.begin ?? 0),
-    end_mask: attr.i(m.end ?? 0),
-    ellipsis_mask: attr.i(m.ellipsis ?? 0),
-    new_axis_mask: attr.i(m.newAxis ?? 0),
-    shrink_axis_mask: attr.i(m.shrink ?? 0),
-  };
-}
-
-function loadError(path: string): string {
-  try {
-    loadModel(path);
-  } catch (e) {
-    expect((e as { isUserError?: boolean }).isUserError, (e as Error).stack).toBe(true);
-    expect((e as Error).message).not.toContain('\n');
-    expect((e as Error).message).toContain(path);
-    return (e as Error).message;
-  }
-  throw new Error('loadModel should fail');
 }
 
 describe('element-wise math and reductions', () => {
