@@ -218,6 +218,50 @@ describe('sink-transposes', () => {
     expect(transposes(after)).toBe(0);
   });
 
+  it('diamonds move whole: onnx-tf SiLU (x · sigmoid(x)) and a fan-out that merges again', () => {
+    const t = new TestGraph('g', 14);
+    let v = t.input('x', [1, 5, 6, 3]);
+    for (let i = 0; i < 2; i++) {
+      const s = t.node('bias', { op: 'binary', fn: 'add' }, [t.node('nchw', tr(NHWC_TO_NCHW), [t.node('conv', conv, [v, t.uniform('w', [3, 3, 3, 3])])]), t.uniform('b', [3, 1, 1])]);
+      const silu = t.node('silu', { op: 'binary', fn: 'mul' }, [s, t.node('sig', { op: 'unary', fn: { kind: 'sigmoid' } }, [s])]);
+      const fan = [relu, { op: 'unary', fn: { kind: 'tanh' } } as Op].map((op) => t.node('fan', op, [silu]));
+      v = t.node('nhwc', tr(NCHW_TO_NHWC), [t.node('merge', { op: 'binary', fn: 'sub' }, fan)]);
+    }
+    const after = checkPasses(t.build([v]), [sinkTransposes]);
+    expect(transposes(after)).toBe(0);
+  });
+
+  it('a transpose also read by a conv stays, but a chain from it to its inverse cancels; a member only carrying the transpose is not moved', () => {
+    const t = new TestGraph('g', 15);
+    const x = t.input('x', [1, 4, 5, 3]);
+    const v = t.b.node('v', tr(NHWC_TO_NCHW), [x]);
+    const c = t.b.node('c', conv, [v, t.uniform('w', [3, 3, 5, 2])]);
+    const back = t.b.node('back', tr(NCHW_TO_NHWC), [t.b.node('r', relu, [v])]);
+    const y = t.b.node('y', conv, [back, t.uniform('w', [3, 3, 3, 2])]);
+    // u → relu, read by a conv and by a sigmoid that is a graph output: the sigmoid stays after the transpose
+    const u = t.b.node('u', tr(NHWC_TO_NCHW), [t.input('z', [1, 4, 5, 3])]);
+    const ru = t.b.node('ru', relu, [u]);
+    const cu = t.b.node('cu', conv, [ru, t.uniform('w', [3, 3, 5, 2])]);
+    const sig = t.b.node('sig', { op: 'unary', fn: { kind: 'sigmoid' } }, [ru]);
+    const after = checkPasses(t.build([c, y, cu, sig]), [sinkTransposes]);
+    expect(nodeLines(after).filter((l) => l.includes('= transpose'))).toEqual([
+      '%v = transpose perm=[0,3,1,2] (%x) : f32[1,3,4,5]',
+      '%ru = transpose perm=[0,3,1,2] (%ru/untransposed) : f32[1,3,4,5]',
+    ]);
+    expect(after.nodes.find((n) => n.name === 'y')!.inputs[0]).toBe('r');
+    expect(after.nodes.find((n) => n.name === 'sig')!.inputs).toEqual(['ru']);
+  });
+
+  it('two values of one region in different axis orders (a reshape changed it) do not meet in a binary op', () => {
+    const t = new TestGraph('g', 16);
+    const x = t.input('x', [2, 3, 1]);
+    const v = t.b.node('v', tr([1, 0, 2]), [x]); // [3,2,1]
+    const r = t.b.node('r', { op: 'reshape', shape: [3, 1, 2] }, [v]); // in x order: [2,3,1], then perm [1,2,0]
+    const y = t.b.node('y', { op: 'binary', fn: 'sub' }, [r, v]);
+    const after = checkPasses(t.build([y]), [sinkTransposes]);
+    expect(after.nodes.find((n) => n.name === 'y')!.op.op).toBe('binary');
+  });
+
   it('slice, reduce (keepDims or not), gather, tile and softmax read in the permuted axis order', () => {
     const t = new TestGraph('g', 6);
     const x = t.input('x', [2, 5, 6, 7]);
