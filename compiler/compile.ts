@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Graph } from '../ir/index.js';
 import { assembleArtifact, type ArtifactFiles } from '../codegen/artifact/assemble.js';
 import { writeArtifact } from '../codegen/artifact/write.js';
-import { lowerGraph } from '../codegen/lower.js';
+import { lowerGraph, type LoweredGraph } from '../codegen/lower.js';
 import { loadModel } from './frontends/index.js';
 import { fitsDepthwisePointwise } from '../codegen/kernels/depthwise-pointwise/space.js';
 import { passPipeline, runPasses, type Pass } from './passes/index.js';
@@ -23,6 +23,13 @@ export interface CompileOptions {
   readonly preprocess?: string;
   /** `--no-fusion` gives false: only the canonical passes run, one kernel per IR op. */
   readonly fusion?: boolean;
+  /**
+   * `edgecl check`'s debug build: these IR values become extra plan outputs, each readable after
+   * a run (no buffer reuse). Passes, fusion and kernels are those of the normal build.
+   */
+  readonly debugOutputs?: readonly string[];
+  /** Test aid (`EDGECL_TEST_PERTURB_KERNEL`): a launch after this kernel adds 1.0 to its output. */
+  readonly testPerturbKernel?: string;
 }
 
 export interface CompileResult {
@@ -30,6 +37,8 @@ export interface CompileResult {
   readonly source: Graph;
   readonly optimized: Graph;
   readonly files: ArtifactFiles;
+  /** The kernels in launch order with their parameters (what the plan's kernels were made from). */
+  readonly lowered: LoweredGraph;
   /** The preprocessing compiled in, bound to the model's input (with `preprocess`). */
   readonly preprocess?: ResolvedPreprocess;
 }
@@ -64,12 +73,14 @@ export function compileToFiles(modelPath: string, opts: Omit<CompileOptions, 'ou
     name: modelName(modelPath),
     sourceFile: file,
     sourceSha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    ...(opts.debugOutputs === undefined ? {} : { debugOutputs: opts.debugOutputs }),
+    ...(opts.testPerturbKernel === undefined ? {} : { testPerturbKernel: opts.testPerturbKernel }),
   });
-  if (!spec) return { source, optimized, files };
+  if (!spec) return { source, optimized, files, lowered };
   // plan.json records the preprocessing on the frame input (runtimes ignore the field).
   const pre = resolvePreprocess(spec, source);
   const inputs = files.plan.inputs.map((i) => (i.name === pre.input ? { ...i, preprocess: preprocessRecord(pre) } : i));
-  return { source, optimized, files: { ...files, plan: { ...files.plan, inputs } }, preprocess: pre };
+  return { source, optimized, files: { ...files, plan: { ...files.plan, inputs } }, lowered, preprocess: pre };
 }
 
 export function compileModel(modelPath: string, opts: CompileOptions = {}): CompileResult {

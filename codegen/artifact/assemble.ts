@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { formatNode, type Graph } from '../../ir/index.js';
 import type { LoweredGraph } from '../lower.js';
 import { memoryReport, planMemory, type MemoryReport } from '../memory-plan.js';
+import { withPerturbedKernel } from './perturb.js';
 import { PLAN_FORMAT, PLAN_VERSION, type ArgSpec, type IoDType, type IoSpec, type Plan } from './plan-format.js';
 
 export interface ArtifactFiles {
@@ -25,6 +26,14 @@ export interface AssembleOptions {
   readonly sourceSha256: string;
   /** Share buffers between values whose live ranges do not overlap (default true; false: one buffer per value). */
   readonly reuseBuffers?: boolean;
+  /**
+   * Debug build for `edgecl check`'s divergence search: these values (kernel outputs, not concat
+   * slices) become extra plan outputs, readable after a run; buffers are then never reused, so
+   * every value keeps its bytes to the end.
+   */
+  readonly debugOutputs?: readonly string[];
+  /** Test aid: a launch after this kernel adds 1.0 to its output (perturb.ts). */
+  readonly testPerturbKernel?: string;
 }
 
 /** OpenCL 1.2 is what the Adreno 530 driver offers; nothing newer is used. */
@@ -39,7 +48,7 @@ function ioDtype(name: string, dtype: string): IoDType {
   throw new Error(`artifact: graph input/output '${name}' has dtype ${dtype}, which the runtime cannot exchange`);
 }
 
-function renderSource(graph: Graph, lowered: LoweredGraph): string {
+function renderSource(graph: Graph, lowered: Pick<LoweredGraph, 'kernels'>): string {
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
   const parts = [
     `// edgecl ${graph.name}: ${lowered.kernels.length} kernels, NHWC fp32.`,
@@ -56,8 +65,13 @@ function renderSource(graph: Graph, lowered: LoweredGraph): string {
   return parts.join('\n');
 }
 
-export function assembleArtifact(graph: Graph, lowered: LoweredGraph, opts: AssembleOptions): ArtifactFiles {
-  const memory = planMemory(graph, lowered, { reuse: opts.reuseBuffers !== false });
+export function assembleArtifact(graph: Graph, loweredGraph: LoweredGraph, opts: AssembleOptions): ArtifactFiles {
+  const lowered = opts.testPerturbKernel === undefined ? loweredGraph : { ...loweredGraph, kernels: withPerturbedKernel(loweredGraph, opts.testPerturbKernel) };
+  const debug = (opts.debugOutputs ?? []).filter((v) => !graph.outputs.includes(v));
+  for (const v of debug) {
+    if (lowered.slices.has(v)) throw new Error(`artifact: debug output '${v}' is stored as a slice of '${lowered.slices.get(v)!.into}' and has no buffer of its own`);
+  }
+  const memory = planMemory(graph, lowered, { reuse: opts.reuseBuffers !== false && opts.debugOutputs === undefined });
   const { buffers, bufferOf } = memory;
   const bufferFor = (value: string): number => {
     const b = bufferOf.get(value);
@@ -78,7 +92,7 @@ export function assembleArtifact(graph: Graph, lowered: LoweredGraph, opts: Asse
     target: { precision: 'fp32', memory: 'buffer' },
     buildOptions: BUILD_OPTIONS,
     inputs: graph.inputs.map((i) => io(i.name)),
-    outputs: graph.outputs.map(io),
+    outputs: [...graph.outputs, ...new Set(debug)].map(io),
     buffers: [...buffers],
     weights: { bytes: weights.byteLength, entries: [...lowered.weights.entries] },
     kernels: lowered.kernels.map((k) => ({

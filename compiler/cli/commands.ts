@@ -2,8 +2,7 @@
  * The CLI commands (DESIGN.md, "CLI"). Each takes parsed options and writes its report to
  * stdout; failures throw and main.ts turns them into an exit status.
  */
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../ir/index.js';
 import { formatMemoryReport } from '../../codegen/memory-plan.js';
@@ -11,8 +10,7 @@ import { listDevices, Session } from '../../runtime/index.js';
 import { compileModel } from '../compile.js';
 import { readImage } from '../io/image.js';
 import { readNpy, writeNpy } from '../io/npy.js';
-import { runTfjsReference, seededFrame, seededInputs, type ReferenceInput } from '../reference/tfjs-reference.js';
-import { compareTensors } from './compare.js';
+export { cmdCheck } from './check.js';
 import { inspectArtifact, inspectModel, renderInspectHtml, renderInspectText } from './inspect.js';
 import { outputFileName, parseNamedFiles } from './options.js';
 
@@ -76,51 +74,6 @@ export function cmdRun(artifact: string, opts: { inputs: string[]; output: strin
     out(`ran on ${session.device.name} in ${ms.toFixed(2)} ms`);
   } finally {
     session.dispose();
-  }
-}
-
-export async function cmdCheck(
-  model: string,
-  opts: { inputShapes: Record<string, number[]>; tolerance: number; seed: number; device?: string; preprocess?: string; fusion?: boolean },
-  out: Out,
-): Promise<boolean> {
-  const dir = mkdtempSync(join(tmpdir(), 'edgecl-check-'));
-  try {
-    const compiled = compileModel(model, {
-      inputShapes: opts.inputShapes,
-      output: join(dir, 'artifact'),
-      ...(opts.preprocess === undefined ? {} : { preprocess: opts.preprocess }),
-      ...(opts.fusion === undefined ? {} : { fusion: opts.fusion }),
-    });
-    const inputs: Record<string, ReferenceInput> = seededInputs(compiled.source, opts.seed);
-    const pre = compiled.preprocess;
-    if (pre) {
-      // The artifact takes the raw frame: seeded integers 0..255, preprocessed by TF.js for the reference.
-      const shape = [1, ...pre.frame];
-      inputs[pre.input] = { shape, data: seededFrame(shape, opts.seed) };
-      out(`input ${pre.input}: seeded u8 frame [${shape.join(',')}], preprocessed by TensorFlow.js for the reference (${compiled.files.plan.inputs.find((i) => i.name === pre.input)?.preprocess?.spec})`);
-    }
-    const session = Session.open(compiled.dir, opts.device === undefined ? {} : { device: opts.device });
-    let actual;
-    try {
-      actual = session.run(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.data])));
-      out(`edgecl: ${compiled.files.plan.kernels.length} kernels on ${session.device.name}`);
-    } finally {
-      session.dispose();
-    }
-    const reference = await runTfjsReference(model, inputs, pre ? { preprocess: pre } : {});
-    let ok = true;
-    for (const o of compiled.files.plan.outputs) {
-      const ref = reference[o.name];
-      if (!ref) throw new Error(`check: TensorFlow.js returned no output '${o.name}'`);
-      const c = compareTensors(actual[o.name]!.data, ref.data, opts.tolerance);
-      ok &&= c.ok;
-      out(`  ${o.name} [${o.shape.join(',')}]: max abs error ${c.maxAbs.toExponential(3)}, max relative error ${c.maxRel.toExponential(3)} ${c.ok ? 'ok' : `ABOVE tolerance ${opts.tolerance}`}`);
-    }
-    out(ok ? `check passed (tolerance ${opts.tolerance}, seed ${opts.seed})` : `check FAILED (tolerance ${opts.tolerance}, seed ${opts.seed})`);
-    return ok;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

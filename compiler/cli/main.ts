@@ -6,12 +6,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../../ir/index.js';
 import { PREPROCESS_EXAMPLE } from '../preprocess/spec.js';
 import { cmdBench, cmdCheck, cmdCompile, cmdDevices, cmdInspect, cmdRun } from './commands.js';
-import { parseInputShapes, positiveInt } from './options.js';
+import { parseInputShapes, parseRange, positiveInt } from './options.js';
 
 const USAGE = `usage:
   edgecl compile <model> [-o <dir>] [--input-shape NAME=1,224,224,3] [--preprocess SPEC] [--no-fusion] [--print-after PASS|all] [--device SEL]
   edgecl run <artifact> --input NAME=<file.npy|.png|.jpg> … [--output <dir>] [--device SEL]
-  edgecl check <model> [--input-shape …] [--preprocess SPEC] [--no-fusion] [--tolerance 1e-4] [--seed N] [--device SEL]
+  edgecl check <model> [--input [NAME=]<file.png|.jpg|.npy> …] [--input-range LO,HI] [--input-shape …] [--preprocess SPEC] [--no-fusion]
+               [--tolerance 1e-4] [--seed N] [--device SEL]
   edgecl bench <artifact> [--iterations N] [--device SEL]
   edgecl inspect <model|artifact> [--input-shape …] [--preprocess SPEC] [--html FILE]
   edgecl devices
@@ -21,11 +22,15 @@ options common to all: --verbose (stack traces), --help
   SPEC is key=value,…: frame=HxWx3 [order=rgb|bgr] [resize=bilinear|nearest] [coords=asymmetric|align_corners|half_pixel]
   [scale=S[/S/S],offset=O[/O/O] | mean=M[/M/M],std=D[/D/D]] [input=NAME], e.g. ${PREPROCESS_EXAMPLE}
 --no-fusion: one kernel per IR op (for comparison).
+check: inputs not given are seeded uniform [-1,1]; a photo is resized (bilinear, half-pixel) to the input's HxW, 0..255 mapped
+  onto --input-range (default 0,1; use --input-range=-1,1 for a negative LO), luma for one channel; a .npy must match the shape.
+  When an output differs, check names the first kernel whose output diverges from TensorFlow.js.
 --device SEL (or EDGECL_DEVICE): a substring of the OpenCL platform or device name, optionally :index.`;
 
 const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'input-shape': { type: 'string', multiple: true },
+  'input-range': { type: 'string' },
   'print-after': { type: 'string', multiple: true },
   input: { type: 'string', multiple: true },
   device: { type: 'string' },
@@ -79,7 +84,12 @@ async function dispatch(argv: string[], out: (s: string) => void): Promise<numbe
     case 'check': {
       const tolerance = v.tolerance === undefined ? 1e-4 : Number(v.tolerance);
       if (!(tolerance > 0)) throw new UserError(`--tolerance '${v.tolerance}': expected a positive number.`);
-      const ok = await cmdCheck(needTarget('a model file'), { inputShapes: parseInputShapes(v['input-shape'] ?? []), tolerance, seed: positiveInt('--seed', v.seed, 1), ...deviceOpt, ...compileOpts }, out);
+      const inputRange = parseRange('--input-range', v['input-range']);
+      const ok = await cmdCheck(
+        needTarget('a model file'),
+        { inputShapes: parseInputShapes(v['input-shape'] ?? []), tolerance, seed: positiveInt('--seed', v.seed, 1), inputs: v.input ?? [], ...(inputRange ? { inputRange } : {}), ...deviceOpt, ...compileOpts },
+        out,
+      );
       return ok ? 0 : 1;
     }
     case 'bench':

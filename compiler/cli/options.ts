@@ -43,6 +43,17 @@ export function parseNamedFiles(specs: readonly string[], inputNames: readonly s
   return out;
 }
 
+/** `--input-range LO,HI`: two different finite numbers (8-bit 0..255 maps linearly onto LO..HI). */
+export function parseRange(flag: string, value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  const [lo, hi] = parts as [number, number];
+  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || lo === hi) {
+    throw new UserError(`${flag} '${value}': expected LO,HI with two different finite numbers, e.g. ${flag} 0,1 or ${flag}=-1,1.`);
+  }
+  return [lo, hi];
+}
+
 /** A positive integer option value. */
 export function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

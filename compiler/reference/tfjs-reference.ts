@@ -93,6 +93,12 @@ export function preprocessFrameTfjs(frame: ReferenceInput, pre: ResolvedPreproce
 /** A source model loaded in TensorFlow.js, ready to run repeatedly (loading is not timed with running). */
 export interface TfjsReference {
   run(inputs: Record<string, ReferenceInput>): Promise<Record<string, HostTensor>>;
+  /**
+   * Intermediate values for `edgecl check`'s divergence search: those of `names` (IR value names —
+   * TF node names, `node:k` for output k, Keras layer names) that the source model has a tensor
+   * for, in one run; the others are left out of the result.
+   */
+  capture(inputs: Record<string, ReferenceInput>, names: readonly string[]): Promise<Record<string, HostTensor>>;
   dispose(): void;
 }
 
@@ -129,22 +135,30 @@ export async function loadTfjsReference(modelPath: string, opts: ReferenceOption
   if (format === 'tfjs-graph') {
     const model = await tfconv.loadGraphModel(handler);
     const names = graphModelOutputNames(json);
-    return {
-      async run(inputs) {
-        checkFrame(inputs);
-        const feed: tf.NamedTensorMap = {};
-        for (const [k, v] of Object.entries(inputs)) feed[k] = toTensor(k, v);
+    const execute = async (inputs: Record<string, ReferenceInput>, outputs: readonly string[]) => {
+      checkFrame(inputs);
+      const feed: tf.NamedTensorMap = {};
+      for (const [k, v] of Object.entries(inputs)) feed[k] = toTensor(k, v);
+      try {
         try {
-          try {
-            return await collect(model.execute(feed, names), names);
-          } catch (e) {
-            // Graphs with control flow or dynamic shapes only run asynchronously.
-            if (!/executeAsync/.test((e as Error).message)) throw e;
-            return await collect(await model.executeAsync(feed, names), names);
-          }
-        } finally {
-          tf.dispose(Object.values(feed));
+          return await collect(model.execute(feed, [...outputs]), outputs);
+        } catch (e) {
+          // Graphs with control flow or dynamic shapes only run asynchronously.
+          if (!/executeAsync/.test((e as Error).message)) throw e;
+          return await collect(await model.executeAsync(feed, [...outputs]), outputs);
         }
+      } finally {
+        tf.dispose(Object.values(feed));
+      }
+    };
+    // Nodes of the main graph that compute something (not those inlined from functions).
+    const topo = json['modelTopology'] as { node?: { name: string; op: string }[] };
+    const computed = new Set((topo.node ?? []).filter((n) => n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name));
+    return {
+      run: (inputs) => execute(inputs, names),
+      async capture(inputs, wanted) {
+        const have = wanted.filter((n) => computed.has(n.replace(/:\d+$/, '')));
+        return have.length === 0 ? {} : execute(inputs, have);
       },
       dispose: () => model.dispose(),
     };
@@ -156,19 +170,36 @@ export async function loadTfjsReference(modelPath: string, opts: ReferenceOption
   const inputNames = kg.inputs.map((r) => r.layer);
   const outputNames = kg.outputs.map((r) => r.layer);
   const model = await tfl.loadLayersModel(handler);
+  const predict = async (m: tfl.LayersModel, inputs: Record<string, ReferenceInput>, names: readonly string[]) => {
+    checkFrame(inputs);
+    const xs = inputNames.map((n) => {
+      const t = inputs[n];
+      if (!t) throw new Error(`reference: missing input '${n}' (the model's inputs are ${inputNames.join(', ')})`);
+      return toTensor(n, t);
+    });
+    try {
+      return await collect(m.predict(xs.length === 1 ? xs[0]! : xs), names);
+    } finally {
+      tf.dispose(xs);
+    }
+  };
   return {
-    async run(inputs) {
-      checkFrame(inputs);
-      const xs = inputNames.map((n) => {
-        const t = inputs[n];
-        if (!t) throw new Error(`reference: missing input '${n}' (the model's inputs are ${inputNames.join(', ')})`);
-        return toTensor(n, t);
-      });
-      try {
-        return await collect(model.predict(xs.length === 1 ? xs[0]! : xs), outputNames);
-      } finally {
-        tf.dispose(xs);
+    run: (inputs) => predict(model, inputs, outputNames),
+    async capture(inputs, wanted) {
+      // A model whose outputs are the wanted layers' outputs (first call of each layer, as the IR names them).
+      const layers = new Map(model.layers.map((l) => [l.name, l]));
+      const have: string[] = [];
+      const outputs: tfl.SymbolicTensor[] = [];
+      for (const n of wanted) {
+        const l = layers.get(n);
+        if (!l || l.getClassName() === 'InputLayer' || l.inboundNodes.length === 0) continue;
+        const out = l.getOutputAt(0);
+        if (Array.isArray(out)) continue;
+        have.push(n);
+        outputs.push(out);
       }
+      if (have.length === 0) return {};
+      return predict(tfl.model({ inputs: model.inputs, outputs }), inputs, have);
     },
     dispose: () => model.dispose(),
   };

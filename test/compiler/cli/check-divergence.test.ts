@@ -1,0 +1,118 @@
+/**
+ * `edgecl check`'s divergence search, run as a user runs it (bin/edgecl.js over dist/): a fault
+ * injected into one kernel (EDGECL_TEST_PERTURB_KERNEL adds 1.0 to its output) makes check fail
+ * with exit 1 and name exactly that kernel as the first divergent one — a plain kernel, a kernel
+ * storing into a concat slice, and a layers model's kernel; a clean model passes without the
+ * search running.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileToFiles } from '../../../compiler/compile.js';
+import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
+import { saveLayersModel } from '../../helpers/model-files.js';
+import { attr, TfjsGraphWriter } from '../../helpers/tfjs-graph-writer.js';
+
+const BIN = resolve('bin/edgecl.js');
+const work = mkdtempSync(join(tmpdir(), 'edgecl-divergence-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function edgecl(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: work, timeout: 120_000, env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function rand(n: number, seed: number): Float32Array {
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
+}
+
+const conv = (g: TfjsGraphWriter, name: string, x: string, cin: number, cout: number, seed: number, act: string[]) =>
+  g.op('_FusedConv2D', name, [x, g.const(`${name}/w`, rand(9 * cin * cout, seed), [3, 3, cin, cout]), g.const(`${name}/b`, rand(cout, seed + 1), [cout])], {
+    T: attr.type(),
+    strides: attr.ints([1, 1, 1, 1]),
+    padding: attr.s('SAME'),
+    data_format: attr.s('NHWC'),
+    dilations: attr.ints([1, 1, 1, 1]),
+    fused_ops: attr.strs(['BiasAdd', ...act]),
+    num_args: attr.i(1),
+  });
+
+/**
+ * a/conv (3→5, relu) → b/conv (5→4), c/conv (3→3) from the image; b and c stored straight into
+ * their slices of `cat` (no concat kernel), then a mean over H, W: four kernels.
+ */
+function writeGraphModel(dir: string) {
+  const g = new TfjsGraphWriter();
+  const x = g.placeholder('image', [-1, 9, 7, 3]);
+  const a = conv(g, 'a/conv', x, 3, 5, 1, ['Relu']);
+  const b = conv(g, 'b/conv', a, 5, 4, 3, []);
+  const c = conv(g, 'c/conv', x, 3, 3, 5, ['Relu6']);
+  const cat = g.op('ConcatV2', 'cat', [b, c, g.ints('cat/axis', [3], [])], { T: attr.type(), N: attr.i(2), Tidx: attr.type('DT_INT32') });
+  g.op('Mean', 'pooled', [cat, g.ints('axes', [1, 2])], { T: attr.type(), keep_dims: attr.b(false) });
+  g.write(dir);
+}
+
+const graphDir = join(work, 'graph');
+const layersDir = join(work, 'layers');
+
+/** The kernel that computes `node` (its name in plan.json). */
+function kernelOf(dir: string, node: string): string {
+  const k = compileToFiles(dir).files.plan.kernels.find((k) => k.nodes.includes(node));
+  if (!k) throw new Error(`no kernel computes ${node}`);
+  return k.name;
+}
+
+beforeAll(async () => {
+  writeGraphModel(graphDir);
+  const input = tfl.input({ shape: [6, 5, 2], name: 'x' });
+  let y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }).apply(input) as tfl.SymbolicTensor;
+  y = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'c2' }).apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(y) as tfl.SymbolicTensor;
+  await saveLayersModel(tfl.model({ inputs: input, outputs: y }), layersDir);
+});
+
+describe('edgecl check: first divergent kernel', () => {
+  it('the model compiles to the four kernels the tests perturb, b and c stored as concat slices', () => {
+    const plan = compileToFiles(graphDir).files.plan;
+    expect(plan.kernels.map((k) => k.nodes)).toEqual([['a/conv'], ['b/conv', 'cat'], ['c/conv', 'cat'], ['pooled']]);
+  });
+
+  it('a clean model passes and the search does not run', () => {
+    const r = edgecl({}, 'check', graphDir);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/check passed/);
+    expect(r.stdout).not.toMatch(/divergence/);
+  });
+
+  for (const node of ['a/conv', 'b/conv', 'c/conv']) {
+    it(`a fault in the kernel of ${node} is found there (exit 1)`, () => {
+      const kernel = kernelOf(graphDir, node);
+      const r = edgecl({ EDGECL_TEST_PERTURB_KERNEL: kernel }, 'check', graphDir);
+      expect(r.status, r.stderr + r.stdout).toBe(1);
+      expect(r.stdout).toMatch(/pooled \[1,7\]: .* ABOVE tolerance/);
+      expect(r.stdout).toMatch(/check FAILED/);
+      // Every value the kernels store is a TF node: a/conv, b/conv and c/conv (slices), cat, pooled.
+      expect(r.stdout).toMatch(/divergence search \(debug build: .*\): 5 of 5 kernel output values compared/);
+      const first = r.stdout.match(/ {2}pooled: first divergent kernel (\S+) \(launch (\d+) of 4; (\d+) values compared/);
+      expect(first, r.stdout).not.toBeNull();
+      expect(first![1]).toBe(kernel);
+      expect(r.stdout).toContain(`    computes ${node} ← _FusedConv2D '${node}'`);
+      expect(r.stdout).toMatch(new RegExp(`    ${node.replace('/', '\\/')} \\[1,9,7,\\d\\] of kernel ${kernel}: max abs error 1\\.000e\\+0, .* ABOVE tolerance`));
+      if (node === 'a/conv') expect(r.stdout).toMatch(/no compared value before it/);
+      if (node === 'b/conv') expect(r.stdout).toMatch(/last agreeing before it: a\/conv \[1,9,7,5\]/);
+    });
+  }
+
+  it('a layers model: a fault in the second conv is found there, the first agrees', () => {
+    expect(edgecl({}, 'check', layersDir).stdout).not.toMatch(/divergence/);
+    const kernel = kernelOf(layersDir, 'c2');
+    const r = edgecl({ EDGECL_TEST_PERTURB_KERNEL: kernel }, 'check', layersDir);
+    expect(r.status, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`gap: first divergent kernel ${kernel} `));
+    expect(r.stdout).toMatch(/last agreeing before it: c1 \[1,6,5,4\]/);
+  });
+});
