@@ -8,7 +8,7 @@
  *   and not an output itself: that node then takes the output's name and the no-op vanishes;
  * - `reshape(reshape(x))` where the inner reshape has no other reader becomes one reshape of x.
  * Other reshapes stay as `reshape` nodes: memory planning makes a contiguous reshape an alias
- * with no kernel. Transpose pairs do not arise: the IR has no transpose op.
+ * with no kernel. Transpose pairs are the canonical pass sink-transposes's job.
  */
 import { sameShape, type Node } from '../../ir/index.js';
 import { draftOf } from './fusion-rules.js';
