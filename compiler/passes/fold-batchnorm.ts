@@ -4,7 +4,7 @@
  *   s = scale / sqrt(variance + ε) and t = offset − mean·s (float64);
  * - a `binary` add / sub / mul of `x` with a constant that is a scalar or a per-channel vector
  *   (shape all ones but the last axis) is the affine with s = 1 (add, sub) or t = 0 (mul);
- * - when `x` is computed by a conv2d / depthwiseConv2d / matmul (plain, or fused with no
+ * - when `x` is computed by a conv2d / depthwiseConv2d / conv2dTranspose / matmul (plain, or fused with no
  *   epilogue yet) with a constant filter and a constant or absent bias, and the affine is its
  *   only reader, the producer is rebuilt under the affine node's name with filter·s (per output
  *   channel) and bias·s + t: new constants computed in float64 and stored f32, never changing
@@ -65,6 +65,11 @@ function affineOf(ed: GraphEditor, n: Node): { x: string; affine: Affine } | und
 function filterChannel(p: Node, filterShape: readonly number[], channels: number): ((flat: number) => number) | undefined {
   const main = draftOf(p)?.main;
   if (main?.op === 'conv2d' || main?.op === 'depthwiseConv2d') return (i) => i % channels;
+  // conv2dTranspose filters are [kh, kw, cout, cin]: the output channel is the second-to-last axis.
+  if (main?.op === 'conv2dTranspose') {
+    const cin = filterShape[3]!;
+    return (i) => Math.floor(i / cin) % channels;
+  }
   if (main?.op === 'matmul') {
     // b is [k, n], or [n, k] when transposed: the output channel is b's column, or its row.
     const k = main.transposeB ? filterShape[1]! : filterShape[0]!;
@@ -77,7 +82,7 @@ function filterChannel(p: Node, filterShape: readonly number[], channels: number
 function foldInto(ed: GraphEditor, p: Node, by: Node, affine: Affine): Node | undefined {
   const d = draftOf(p);
   if (!d || d.epilogue.length || ed.soleConsumer(p.name) !== by) return undefined;
-  if (d.main.op !== 'conv2d' && d.main.op !== 'depthwiseConv2d' && d.main.op !== 'matmul') return undefined;
+  if (d.main.op !== 'conv2d' && d.main.op !== 'depthwiseConv2d' && d.main.op !== 'conv2dTranspose' && d.main.op !== 'matmul') return undefined;
   const [x, filterName, biasName] = d.mainInputs as [string, string, string | undefined];
   const filter = ed.constant(filterName);
   const bias = biasName === undefined ? undefined : ed.constant(biasName);

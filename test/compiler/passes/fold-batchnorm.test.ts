@@ -37,6 +37,16 @@ describe('fold-batchnorm', () => {
     expect([...after.constants.keys()].sort()).toEqual(['bn/folded_bias', 'bn/folded_filter']);
   });
 
+  it('folds BN into a transposed conv: its filter is [kh,kw,cout,cin], the scale goes along cout', () => {
+    const t = new TestGraph('g', 5);
+    const x = t.input('x', [1, 4, 3, 3]);
+    // cin = 3, cout = 5: a scale applied along the wrong axis would not even match in size.
+    const up = t.b.node('up', { op: 'conv2dTranspose', strides: [2, 2], pads: [1, 1, 0, 0] }, [x, t.dyadic('w', [3, 3, 5, 3])]);
+    const bn = exactBn(t, up, 5);
+    const after = checkPasses(t.build([bn]), [foldBatchNorm]);
+    expect(nodeLines(after)).toEqual(['%bn = conv2dTranspose strides=[2,2] pads=[1,1,0,0] (%x, %bn/folded_filter, %bn/folded_bias) : f32[1,8,6,5]']);
+  });
+
   it('property: conv2d / depthwise / matmul + BN (+ per-channel or scalar add, sub, mul) equals the unfolded graph', () => {
     const arb = fc.record({
       kind: fc.constantFrom('conv2d' as const, 'depthwiseConv2d' as const, 'matmul' as const),
