@@ -87,7 +87,7 @@ export async function cmdCheck(model: string, opts: CheckOptions, out: Out): Pro
     } finally {
       reference.dispose();
     }
-    const what = `tolerance ${opts.tolerance}, seed ${opts.seed}${photos.length > 0 ? `, photo input${photos.length > 1 ? 's' : ''} ${photos.join(', ')}` : ''}`;
+    const what = `tolerance ${opts.tolerance}, seed ${opts.seed}${photos.length > 0 ? `, photo input${photos.length > 1 ? 's' : ''} ${photos.map((p) => `'${p}'`).join(', ')}` : ''}`;
     out(failing.length === 0 ? `check passed (${what})` : `check FAILED (${what})`);
     return failing.length === 0;
   } finally {

@@ -67,7 +67,10 @@ export function kernelsBehind(lowered: Lowered, value: string): Set<number> {
   const writers = new Map<string, number[]>();
   lowered.kernels.forEach((_, k) => writes(lowered, k).forEach((v) => writers.set(v, [...(writers.get(v) ?? []), k])));
   const seen = new Set<number>();
-  const stack = [...(writers.get(rootOf(lowered, value)) ?? [])];
+  // A concat slice is written by the kernel that computes it, not by every writer of the concat.
+  const stack = lowered.slices.has(value)
+    ? lowered.kernels.flatMap((k, i) => (k.nodes.includes(value) ? [i] : []))
+    : [...(writers.get(rootOf(lowered, value)) ?? [])];
   while (stack.length > 0) {
     const k = stack.pop()!;
     if (seen.has(k)) continue;

@@ -2,7 +2,8 @@
  * A photo as a model input: an 8-bit RGB image resized on the host to the input's H×W
  * (TensorFlow's bilinear resize with half-pixel centres, `tf.image.resize`'s default), each
  * 8-bit value mapped linearly from 0..255 onto `range`, and — for a one-channel input — the
- * luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B, what `tf.image.rgbToGrayscale` computes).
+ * luma with TensorFlow's weights (0.2989 R + 0.587 G + 0.114 B, ITU-R BT.601 as
+ * `tf.image.rgb_to_grayscale` and `tf.image.rgbToGrayscale` round it).
  * edgecl and the TensorFlow.js reference are then fed the very same float32 tensor.
  */
 import type { RgbImage } from './image.js';
@@ -23,7 +24,7 @@ export function photoTensor(image: RgbImage, shape: readonly number[], range: re
     if (c === 3) {
       for (let k = 0; k < 3; k++) out[p * 3 + k] = lo + rgb[p * 3 + k]! * scale;
     } else {
-      const luma = 0.299 * rgb[p * 3]! + 0.587 * rgb[p * 3 + 1]! + 0.114 * rgb[p * 3 + 2]!;
+      const luma = 0.2989 * rgb[p * 3]! + 0.587 * rgb[p * 3 + 1]! + 0.114 * rgb[p * 3 + 2]!;
       out[p] = lo + luma * scale;
     }
   }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelsBehind, probePoints } from '../../../compiler/cli/divergence.js';
 import { compileToFiles } from '../../../compiler/compile.js';
 import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
 import { saveLayersModel } from '../../helpers/model-files.js';
@@ -79,6 +80,31 @@ describe('edgecl check: first divergent kernel', () => {
   it('the model compiles to the four kernels the tests perturb, b and c stored as concat slices', () => {
     const plan = compileToFiles(graphDir).files.plan;
     expect(plan.kernels.map((k) => k.nodes)).toEqual([['a/conv'], ['b/conv', 'cat'], ['c/conv', 'cat'], ['pooled']]);
+  });
+
+  it('probe points: each kernel output, concat slices where their kernel stores them, the concat after its last writer', () => {
+    const { lowered } = compileToFiles(graphDir);
+    expect(probePoints(lowered).map((p) => [p.kernel, p.value, p.buffer, p.slice?.offset])).toEqual([
+      [0, 'a/conv', 'a/conv', undefined],
+      [1, 'b/conv', 'cat', 0],
+      [2, 'c/conv', 'cat', 4],
+      [2, 'cat', 'cat', undefined],
+      [3, 'pooled', 'pooled', undefined],
+    ]);
+    expect([...kernelsBehind(lowered, 'pooled')].sort()).toEqual([0, 1, 2, 3]);
+    expect([...kernelsBehind(lowered, 'b/conv')].sort()).toEqual([0, 1]);
+  });
+
+  it('the debug build has the same kernels and sources, its debug outputs in buffers of their own', () => {
+    const normal = compileToFiles(graphDir).files;
+    const debug = compileToFiles(graphDir, { debugOutputs: ['a/conv', 'cat'] }).files;
+    expect(debug.source).toBe(normal.source);
+    expect(debug.plan.kernels.map((k) => k.name)).toEqual(normal.plan.kernels.map((k) => k.name));
+    expect(debug.plan.outputs.map((o) => o.name)).toEqual(['pooled', 'a/conv', 'cat']);
+    expect(new Set(debug.plan.outputs.map((o) => o.buffer)).size).toBe(3);
+    // No reuse: every buffer holds one value (slices listed with their concat).
+    expect(debug.plan.buffers.map((b) => b.values.filter((v) => v !== 'b/conv' && v !== 'c/conv').length)).toEqual(debug.plan.buffers.map(() => 1));
+    expect(() => compileToFiles(graphDir, { debugOutputs: ['b/conv'] })).toThrow(/slice of 'cat'/);
   });
 
   it('a clean model passes and the search does not run', () => {
