@@ -23,10 +23,13 @@ export type UnaryFn =
   | { readonly kind: 'tanh' }
   | { readonly kind: 'leakyRelu'; readonly alpha: number }
   | { readonly kind: 'elu' }
-  /** x · relu6(x + 3) / 6 (MobileNetV3). */
-  | { readonly kind: 'hardSwish' }
-  /** relu6(x + 3) / 6. */
-  | { readonly kind: 'hardSigmoid' }
+  /**
+   * x · relu6(x + 3) / 6 (MobileNetV3); with `scale`, x · relu6(x + 3) · scale — the model's own
+   * constant, e.g. 1/6 rounded to f16 by a converter.
+   */
+  | { readonly kind: 'hardSwish'; readonly scale?: number }
+  /** relu6(x + 3) / 6, or relu6(x + 3) · scale. */
+  | { readonly kind: 'hardSigmoid'; readonly scale?: number }
   | { readonly kind: 'neg' }
   | { readonly kind: 'abs' }
   | { readonly kind: 'square' }
@@ -70,7 +73,11 @@ export interface DepthwiseConv2dOp {
   readonly pads: Pads4;
 }
 
-/** Matrix product of rank-2 tensors. Inputs: a, b, bias? `[n]`. */
+/**
+ * Matrix product over the last two axes, `[..., m, k] x [..., k, n] -> [..., m, n]` (before the
+ * transposes, which swap only the last two axes of their operand). Inputs: a, b, bias? `[n]`.
+ * Ranks ≥ 2; the leading (batch) axes broadcast by NumPy rules, as TF's BatchMatMulV2 does.
+ */
 export interface MatMulOp {
   readonly op: 'matmul';
   readonly transposeA: boolean;

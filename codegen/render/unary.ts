@@ -30,11 +30,12 @@ export function renderUnary(fn: UnaryFn, x: string): string {
       return `((${x}) < 0.0f ? ${floatLiteral(fn.alpha)} * (${x}) : (${x}))`;
     case 'elu':
       return `((${x}) < 0.0f ? expm1(${x}) : (${x}))`;
-    // Divided by 6 as the reference does, not multiplied by 1/6, which is inexact in f32.
+    // Divided by 6 as the reference does, not multiplied by 1/6, which is inexact in f32; a
+    // model's own scale constant multiplies, as the model does.
     case 'hardSwish':
-      return `((${x}) * clamp((${x}) + 3.0f, 0.0f, 6.0f) / 6.0f)`;
+      return `((${x}) * clamp((${x}) + 3.0f, 0.0f, 6.0f)${fn.scale === undefined ? ' / 6.0f' : ` * ${floatLiteral(fn.scale)}`})`;
     case 'hardSigmoid':
-      return `(clamp((${x}) + 3.0f, 0.0f, 6.0f) / 6.0f)`;
+      return `(clamp((${x}) + 3.0f, 0.0f, 6.0f)${fn.scale === undefined ? ' / 6.0f' : ` * ${floatLiteral(fn.scale)}`})`;
     case 'neg':
       return `(-(${x}))`;
     case 'abs':

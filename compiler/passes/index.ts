@@ -4,6 +4,7 @@ import { foldPad } from './fold-pad.js';
 import { fuseDepthwisePointwise, type DepthwisePointwisePredicate } from './fuse-depthwise-pointwise.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
+import { fuseHardActivations } from './fuse-hard-activations.js';
 import { fuseGroupedConv } from './fuse-grouped-conv.js';
 import { fuseLoad } from './fuse-load.js';
 import type { Pass } from './manager.js';
@@ -12,11 +13,13 @@ import { removeIdentity } from './remove-identity.js';
 import { sinkTransposes } from './sink-transposes.js';
 
 export { runPasses, type Pass, type PassOptions } from './manager.js';
-export { foldBatchNorm, foldPad, fuseDepthwisePointwise, fuseElementwise, fuseEpilogue, fuseGroupedConv, fuseLoad, removeIdentity, sinkTransposes, type DepthwisePointwisePredicate };
+export { foldBatchNorm, foldPad, fuseDepthwisePointwise, fuseElementwise, fuseEpilogue, fuseGroupedConv, fuseHardActivations, fuseLoad, removeIdentity, sinkTransposes, type DepthwisePointwisePredicate };
 
 /**
  * The fusion passes, in order. Why this order:
  * - remove-identity first, so no-op nodes do not hide a pattern from the rules after it;
+ * - fuse-hard-activations next: a spelled-out hard-swish is a diamond on the conv's output, which
+ *   fuse-epilogue can only absorb once it is one unary node;
  * - fold-batchnorm and fold-pad rewrite single ops before anything is fused around them;
  * - fuse-epilogue before the load rules: a step in an epilogue runs once per output element,
  *   in a load once per read (k² times for a k×k convolution);
@@ -25,7 +28,7 @@ export { foldBatchNorm, foldPad, fuseDepthwisePointwise, fuseElementwise, fuseEp
  * - fuse-depthwise-pointwise last: it takes both convolutions with their loads and epilogues.
  */
 export function fusionPasses(opts: { fuseDepthwisePointwise?: DepthwisePointwisePredicate } = {}): Pass[] {
-  return [removeIdentity, foldBatchNorm, foldPad, fuseEpilogue, fuseElementwise, fuseLoad, fuseDepthwisePointwise(opts.fuseDepthwisePointwise)];
+  return [removeIdentity, fuseHardActivations, foldBatchNorm, foldPad, fuseEpilogue, fuseElementwise, fuseLoad, fuseDepthwisePointwise(opts.fuseDepthwisePointwise)];
 }
 
 /** The fusion passes with the default choices (every depthwise + pointwise pair fuses). */

@@ -33,10 +33,14 @@ export function applyUnary(fn: UnaryFn, x: number): number {
       return x < 0 ? fn.alpha * x : x;
     case 'elu':
       return x < 0 ? Math.expm1(x) : x;
-    case 'hardSwish':
-      return (x * Math.min(Math.max(x + 3, 0), 6)) / 6;
-    case 'hardSigmoid':
-      return Math.min(Math.max(x + 3, 0), 6) / 6;
+    case 'hardSwish': {
+      const v = x * Math.min(Math.max(x + 3, 0), 6);
+      return fn.scale === undefined ? v / 6 : v * fn.scale;
+    }
+    case 'hardSigmoid': {
+      const v = Math.min(Math.max(x + 3, 0), 6);
+      return fn.scale === undefined ? v / 6 : v * fn.scale;
+    }
     case 'neg':
       return -x;
     case 'abs':
@@ -134,19 +138,37 @@ function depthwise(x: RefTensor, w: RefTensor, bias: RefTensor | undefined, op: 
 }
 
 function matmul(a: RefTensor, b: RefTensor, bias: RefTensor | undefined, op: Extract<Op, { op: 'matmul' }>, out: Shape): Float64Array {
-  const [m, n] = out as [number, number];
-  const k = op.transposeA ? a.shape[0]! : a.shape[1]!;
-  const y = new Float64Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let acc = bias ? bias.data[j]! : 0;
-      for (let p = 0; p < k; p++) {
-        const av = op.transposeA ? a.data[p * m + i]! : a.data[i * k + p]!;
-        const bv = op.transposeB ? b.data[j * k + p]! : b.data[p * n + j]!;
-        acc += av * bv;
-      }
-      y[i * n + j] = acc;
+  const [m, n] = out.slice(-2) as [number, number];
+  const k = op.transposeA ? a.shape[a.shape.length - 2]! : a.shape[a.shape.length - 1]!;
+  const batch = out.slice(0, -2);
+  const batches = batch.reduce((p, d) => p * d, 1);
+  // Flat batch index of an operand at output batch coordinates, its extent-1 (or missing) axes broadcast.
+  const operandBatch = (shape: Shape, coords: readonly number[]) => {
+    const own = shape.slice(0, -2);
+    let flat = 0;
+    own.forEach((d, i) => (flat = flat * d + (d === 1 ? 0 : coords[batch.length - own.length + i]!)));
+    return flat;
+  };
+  const y = new Float64Array(batches * m * n);
+  for (let t = 0; t < batches; t++) {
+    const coords: number[] = [];
+    for (let axis = batch.length - 1, rest = t; axis >= 0; axis--) {
+      coords[axis] = rest % batch[axis]!;
+      rest = Math.floor(rest / batch[axis]!);
     }
+    const a0 = operandBatch(a.shape, coords) * m * k;
+    const b0 = operandBatch(b.shape, coords) * k * n;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let acc = bias ? bias.data[j]! : 0;
+        for (let p = 0; p < k; p++) {
+          const av = op.transposeA ? a.data[a0 + p * m + i]! : a.data[a0 + i * k + p]!;
+          const bv = op.transposeB ? b.data[b0 + j * k + p]! : b.data[b0 + p * n + j]!;
+          acc += av * bv;
+        }
+        y[(t * m + i) * n + j] = acc;
+      }
+  }
   return y;
 }
 

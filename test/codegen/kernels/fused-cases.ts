@@ -22,6 +22,8 @@ export const UNARY_FNS: readonly UnaryFn[] = [
   { kind: 'neg' },
   { kind: 'hardSwish' },
   { kind: 'hardSigmoid' },
+  { kind: 'hardSwish', scale: 0.1666259765625 },
+  { kind: 'hardSigmoid', scale: 0.2 },
   { kind: 'abs' },
   { kind: 'square' },
 ];
