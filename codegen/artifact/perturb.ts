@@ -20,11 +20,14 @@ export function withPerturbedKernel(lowered: LoweredGraph, name: string): Kernel
   const target = lowered.kernels[at]!;
   const out = target.params.find((p): p is Extract<KernelParam, { kind: 'tensor' }> => p.kind === 'tensor' && p.access === 'write');
   if (!out) throw new Error(`EDGECL_TEST_PERTURB_KERNEL: kernel '${name}' writes no tensor`);
-  // A kernel storing into a concat's channel slice binds the concat's buffer: perturb only its slice.
+  // A kernel storing into a concat's channel slice binds the concat's buffer: perturb only its
+  // slice. A concat's own kernel copies only the inputs no other kernel stores: only those channels.
   const own = target.nodes.find((n) => lowered.slices.get(n)?.into === out.value);
   const slice = own === undefined ? undefined : lowered.slices.get(own)!;
   const count = numElements(lowered.values.type(own ?? out.value).shape);
   const index = slice ? `i / ${slice.channels} * ${slice.total} + ${slice.offset} + i % ${slice.channels}` : 'i';
+  const others = slice ? [] : [...lowered.slices.values()].filter((s) => s.into === out.value);
+  const skip = others.map((s) => `(i % ${s.total} >= ${s.offset} && i % ${s.total} < ${s.offset + s.channels})`).join(' || ');
   const kernel = `edgecl_test_perturb_${at}`;
   const draft: KernelDraft = {
     name: kernel,
@@ -33,7 +36,7 @@ export function withPerturbedKernel(lowered: LoweredGraph, name: string): Kernel
     source: `// Test fault: adds 1.0 to what ${name} stored.
 __kernel void ${kernel}(__global float* restrict x) {
   const int i = get_global_id(0);
-  if (i >= ${count}) return;
+  if (i >= ${count}${skip ? ` || ${skip}` : ''}) return;
   x[${index}] += 1.0f;
 }`,
     global: [Math.ceil(count / GROUP) * GROUP],

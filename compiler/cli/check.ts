@@ -133,14 +133,18 @@ async function searchDivergence(ctx: SearchContext, out: Out): Promise<void> {
   if (names(debug) !== names(compiled)) throw new Error('check: the debug build launches other kernels than the artifact checked');
   const captured = runArtifact(debug.dir, ctx.feeds, ctx.sessionOpts);
   const report = compareProbes(compiled.optimized, points, captured, refs, tolerance);
-  const mismatched = report.shapeMismatches.length > 0 ? `, ${report.shapeMismatches.length} left out for another shape (layout)` : '';
+  const permuted = report.probes.filter((p) => p.perm).length;
+  const mismatched =
+    (permuted > 0 ? `, ${permuted} in another axis order (transposes sunk)` : '') +
+    (report.shapeMismatches.length > 0 ? `, ${report.shapeMismatches.length} left out (shape no permutation of TF's)` : '');
   out(
     `divergence search (debug build: ${buffers.length} kernel outputs kept in buffers of their own, one run; linear scan in launch order): ` +
       `${report.probes.length} of ${report.points} kernel output values compared with TensorFlow.js${mismatched}`,
   );
 
   const byName = new Map(compiled.optimized.nodes.map((n) => [n.name, n]));
-  const describe = (p: Probe) => `${p.point.value} ${dims(p.shape)} of kernel ${compiled.lowered.kernels[p.point.kernel]!.name}`;
+  const describe = (p: Probe) =>
+    `${p.point.value} ${dims(p.shape)}${p.perm ? ` (TF's tensor transposed by [${p.perm.join(',')}])` : ''} of kernel ${compiled.lowered.kernels[p.point.kernel]!.name}`;
   for (const o of ctx.failing) {
     const { first, lastGood, compared } = firstDivergence(report.probes, kernelsBehind(compiled.lowered, o));
     if (!first) {

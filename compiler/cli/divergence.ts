@@ -11,9 +11,12 @@
  * is read after the run; TensorFlow.js computes the same names in one run (`capture`). The
  * search is then a linear scan in launch order: with every value captured in one run it is
  * exact and costs nothing more. Per failing output, only the kernels it depends on are scanned.
- * Values TF.js has no tensor for (IR-internal names such as `conv/bias_add`, nodes of inlined
- * functions) or whose shape differs (a value sink-transposes left in another layout) are not
- * compared, and the report says how many were.
+ * A value sink-transposes moved into another axis order (onnx-tf's NCHW graphs) is a transpose of
+ * TF's tensor: it is compared in every axis order that fits its shape (identity first; at most
+ * 24) and agrees when one order does — a correct value always has its own order among them, and
+ * a wrong one matching TF's values in another order is not a practical risk. Values TF.js has no
+ * tensor for (IR-internal names such as `conv/bias_add`, nodes of inlined functions) or whose
+ * shape is no permutation of TF's are not compared, and the report says how many were.
  */
 import type { SliceStore } from '../../codegen/kernel-draft.js';
 import type { LoweredGraph } from '../../codegen/lower.js';
@@ -99,12 +102,64 @@ export interface Probe {
   readonly point: ProbePoint;
   readonly shape: readonly number[];
   readonly comparison: Comparison;
+  /** Set when the value matched best in another axis order: output axis i is TF's axis perm[i]. */
+  readonly perm?: readonly number[];
+}
+
+/** Most axis orders tried for one value (every order of a rank-4 tensor). */
+const MAX_ORDERS = 24;
+
+/** The axis orders `perm` with `from[perm[i]] === to[i]`, the identity first; empty when none. */
+export function axisOrders(from: readonly number[], to: readonly number[]): number[][] {
+  if (from.length !== to.length) return [];
+  const found: number[][] = [];
+  const used = from.map(() => false);
+  const prefix: number[] = [];
+  const walk = () => {
+    if (found.length >= MAX_ORDERS) return;
+    const i = prefix.length;
+    if (i === to.length) {
+      found.push([...prefix]);
+      return;
+    }
+    // Axis i itself first, so the identity comes first when it fits.
+    for (const a of [i, ...from.keys()].filter((a, k) => k === 0 || a !== i)) {
+      if (used[a] || from[a] !== to[i]) continue;
+      used[a] = true;
+      prefix.push(a);
+      walk();
+      prefix.pop();
+      used[a] = false;
+    }
+  };
+  walk();
+  return found;
+}
+
+/** `data` of shape `shape` transposed by `perm` (output axis i is input axis perm[i]). */
+export function transposeData(data: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  for (let i = rank - 1, s = 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  const outShape = perm.map((p) => shape[p]!);
+  const out = new Float32Array(data.length);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let i = 0; i < rank; i++) src += idx[i]! * strides[perm[i]!]!;
+    out[o] = data[src]!;
+    for (let i = rank - 1; i >= 0 && ++idx[i]! === outShape[i]; i--) idx[i] = 0;
+  }
+  return out;
 }
 
 export interface ProbeReport {
   /** Compared points in launch order. */
   readonly probes: readonly Probe[];
-  /** Points TF.js had a tensor for but of another shape (another layout): not compared. */
+  /** Points TF.js had a tensor for whose shape is no permutation of edgecl's: not compared. */
   readonly shapeMismatches: readonly string[];
   /** Probe points in all (kernel outputs that may stand for a source node). */
   readonly points: number;
@@ -126,12 +181,20 @@ export function compareProbes(
     const buf = actual[point.buffer];
     const type = types.get(point.value);
     if (!ref || !buf || !type) continue;
-    const same = ref.shape.length === type.shape.length && ref.shape.every((d, i) => d === type.shape[i]);
-    if (!same) {
+    const orders = axisOrders(ref.shape, type.shape);
+    if (orders.length === 0) {
       shapeMismatches.push(point.value);
       continue;
     }
-    probes.push({ point, shape: type.shape, comparison: compareTensors(pointData(point, buf.data), ref.data, tolerance) });
+    const data = pointData(point, buf.data);
+    let best: Probe | undefined;
+    for (const perm of orders) {
+      const identity = perm.every((a, i) => a === i);
+      const comparison = compareTensors(data, identity ? ref.data : transposeData(ref.data, ref.shape, perm), tolerance);
+      if (!best || comparison.maxRel < best.comparison.maxRel || Number.isNaN(best.comparison.maxRel)) best = { point, shape: type.shape, comparison, ...(identity ? {} : { perm }) };
+      if (comparison.ok) break;
+    }
+    probes.push(best!);
   }
   return { probes, shapeMismatches, points: points.length };
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelsBehind, probePoints } from '../../../compiler/cli/divergence.js';
+import { axisOrders, kernelsBehind, probePoints, transposeData } from '../../../compiler/cli/divergence.js';
 import { compileToFiles } from '../../../compiler/compile.js';
 import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
 import { saveLayersModel } from '../../helpers/model-files.js';
@@ -57,7 +57,24 @@ function writeGraphModel(dir: string) {
   g.write(dir);
 }
 
+/**
+ * NHWC image → conv 'c1' → Transpose to NCHW → Relu 'relu' (NCHW in TF) → Transpose back → conv
+ * 'c2': sink-transposes cancels the pair, so edgecl's 'relu' is NHWC while TF's is NCHW.
+ */
+function writeNchwModel(dir: string) {
+  const g = new TfjsGraphWriter();
+  const x = g.placeholder('image', [-1, 8, 6, 3]);
+  const c1 = conv(g, 'c1', x, 3, 4, 11, []);
+  const perm = (name: string, p: number[]) => g.ints(name, p);
+  const nchw = g.op('Transpose', 'to_nchw', [c1, perm('p1', [0, 3, 1, 2])], { T: attr.type(), Tperm: attr.type('DT_INT32') });
+  const relu = g.op('Relu', 'relu', [nchw], { T: attr.type() });
+  const nhwc = g.op('Transpose', 'to_nhwc', [relu, perm('p2', [0, 2, 3, 1])], { T: attr.type(), Tperm: attr.type('DT_INT32') });
+  conv(g, 'c2', nhwc, 4, 2, 13, []);
+  g.write(dir);
+}
+
 const graphDir = join(work, 'graph');
+const nchwDir = join(work, 'nchw');
 const layersDir = join(work, 'layers');
 
 /** The kernel that computes `node` (its name in plan.json). */
@@ -69,6 +86,7 @@ function kernelOf(dir: string, node: string): string {
 
 beforeAll(async () => {
   writeGraphModel(graphDir);
+  writeNchwModel(nchwDir);
   const input = tfl.input({ shape: [6, 5, 2], name: 'x' });
   let y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }).apply(input) as tfl.SymbolicTensor;
   y = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'c2' }).apply(y) as tfl.SymbolicTensor;
@@ -107,6 +125,17 @@ describe('edgecl check: first divergent kernel', () => {
     expect(() => compileToFiles(graphDir, { debugOutputs: ['b/conv'] })).toThrow(/slice of 'cat'/);
   });
 
+  it('axis orders that map one shape onto another, the identity first', () => {
+    expect(axisOrders([1, 4, 8, 6], [1, 8, 6, 4])).toEqual([[0, 2, 3, 1]]);
+    expect(axisOrders([2, 3], [3, 3])).toEqual([]);
+    expect(axisOrders([2, 3], [2, 3, 1])).toEqual([]);
+    const cube = axisOrders([1, 4, 4, 4], [1, 4, 4, 4]);
+    expect(cube[0]).toEqual([0, 1, 2, 3]);
+    expect(cube).toHaveLength(6);
+    // [[0,1,2],[3,4,5]] transposed: [[0,3],[1,4],[2,5]].
+    expect([...transposeData([0, 1, 2, 3, 4, 5], [2, 3], [1, 0])]).toEqual([0, 3, 1, 4, 2, 5]);
+  });
+
   it('a clean model passes and the search does not run', () => {
     const r = edgecl({}, 'check', graphDir);
     expect(r.status, r.stderr + r.stdout).toBe(0);
@@ -132,6 +161,18 @@ describe('edgecl check: first divergent kernel', () => {
       if (node === 'b/conv') expect(r.stdout).toMatch(/last agreeing before it: a\/conv \[1,9,7,5\]/);
     });
   }
+
+  it('an NCHW value edgecl keeps in NHWC is compared in its own axis order', () => {
+    expect(compileToFiles(nchwDir).files.plan.kernels.map((k) => k.nodes)).toEqual([['relu'], ['c2']]);
+    for (const [node, last] of [['relu', null], ['c2', 'relu']] as const) {
+      const kernel = kernelOf(nchwDir, node);
+      const r = edgecl({ EDGECL_TEST_PERTURB_KERNEL: kernel }, 'check', nchwDir);
+      expect(r.status, r.stderr + r.stdout).toBe(1);
+      expect(r.stdout).toMatch(/2 of 2 kernel output values compared with TensorFlow\.js, 1 in another axis order/);
+      expect(r.stdout).toMatch(new RegExp(`c2: first divergent kernel ${kernel} `));
+      if (last) expect(r.stdout).toMatch(/last agreeing before it: relu \[1,8,6,4\] \(TF's tensor transposed by \[0,2,3,1\]\) of kernel \S+ \(max abs error \d\.\d+e-\d+/);
+    }
+  });
 
   it('a layers model: a fault in the second conv is found there, the first agrees', () => {
     expect(edgecl({}, 'check', layersDir).stdout).not.toMatch(/divergence/);
