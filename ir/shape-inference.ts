@@ -168,15 +168,18 @@ export function inferType(node: string, op: Op, inputs: readonly TensorType[]): 
     }
     case 'matmul': {
       arity(2, 3);
-      rank(0, 2, 'a');
-      rank(1, 2, 'b');
-      const [ar, ac] = inputs[0]!.shape as [number, number];
-      const [br, bc] = inputs[1]!.shape as [number, number];
+      const [a, b] = inputs as [TensorType, TensorType];
+      if (a.shape.length < 2) fail(`a must have rank ≥ 2, got ${formatType(a)}`);
+      if (b.shape.length < 2) fail(`b must have rank ≥ 2, got ${formatType(b)}`);
+      const [ar, ac] = a.shape.slice(-2) as [number, number];
+      const [br, bc] = b.shape.slice(-2) as [number, number];
       const [m, k1] = op.transposeA ? [ac, ar] : [ar, ac];
       const [k2, nn] = op.transposeB ? [bc, br] : [br, bc];
-      if (k1 !== k2) fail(`inner dimensions differ: ${formatType(inputs[0]!)} x ${formatType(inputs[1]!)}`);
+      if (k1 !== k2) fail(`inner dimensions differ: ${formatType(a)} x ${formatType(b)} (k ${k1} vs ${k2})`);
+      const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      if (!batch) fail(`batch dimensions [${a.shape.slice(0, -2).join(',')}] of ${formatType(a)} and [${b.shape.slice(0, -2).join(',')}] of ${formatType(b)} do not broadcast`);
       bias(2, nn);
-      return { dtype: 'f32', shape: [m, nn] };
+      return { dtype: 'f32', shape: [...batch!, m, nn] };
     }
     case 'batchNorm': {
       arity(5);

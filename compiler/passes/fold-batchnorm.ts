@@ -4,7 +4,7 @@
  *   s = scale / sqrt(variance + ε) and t = offset − mean·s (float64);
  * - a `binary` add / sub / mul of `x` with a constant that is a scalar or a per-channel vector
  *   (shape all ones but the last axis) is the affine with s = 1 (add, sub) or t = 0 (mul);
- * - when `x` is computed by a conv2d / depthwiseConv2d / conv2dTranspose / matmul (plain, or fused with no
+ * - when `x` is computed by a conv2d / depthwiseConv2d / conv2dTranspose / matmul (b rank 2; plain, or fused with no
  *   epilogue yet) with a constant filter and a constant or absent bias, and the affine is its
  *   only reader, the producer is rebuilt under the affine node's name with filter·s (per output
  *   channel) and bias·s + t: new constants computed in float64 and stored f32, never changing
@@ -71,6 +71,8 @@ function filterChannel(p: Node, filterShape: readonly number[], channels: number
     return (i) => Math.floor(i / cin) % channels;
   }
   if (main?.op === 'matmul') {
+    // A batched b ([..., k, n]) is not folded: a constant [k, n] b (shared by every batch) is enough.
+    if (filterShape.length !== 2) return undefined;
     // b is [k, n], or [n, k] when transposed: the output channel is b's column, or its row.
     const k = main.transposeB ? filterShape[1]! : filterShape[0]!;
     return main.transposeB ? (i) => Math.floor(i / k) : (i) => i % channels;
@@ -88,7 +90,8 @@ function foldInto(ed: GraphEditor, p: Node, by: Node, affine: Affine): Node | un
   const bias = biasName === undefined ? undefined : ed.constant(biasName);
   if (!filter || filter.type.dtype !== 'f32' || (biasName !== undefined && (!bias || bias.type.dtype !== 'f32'))) return undefined;
   const channels = p.type.shape[p.type.shape.length - 1]!;
-  const channelOf = filterChannel(p, filter.type.shape, channels)!;
+  const channelOf = filterChannel(p, filter.type.shape, channels);
+  if (!channelOf) return undefined;
   let newFilter = filterName;
   if (affine.scale) {
     const s = affine.scale;

@@ -50,6 +50,19 @@ describe('shape inference', () => {
     expect(() => inferType('s', { op: 'reshape', shape: [5, 5] }, [f32(1, 24)])).toThrow(/cannot reshape/);
   });
 
+  it('matmul: rank-2 and batched products, batch axes broadcast by NumPy rules; mismatches name the dims', () => {
+    const mm = (transposeA = false, transposeB = false) => ({ op: 'matmul' as const, transposeA, transposeB });
+    expect(inferType('m', mm(), [f32(3, 5), f32(5, 7)]).shape).toEqual([3, 7]);
+    expect(inferType('m', mm(true, true), [f32(5, 3), f32(7, 5)]).shape).toEqual([3, 7]);
+    expect(inferType('m', mm(), [f32(2, 4, 3, 5), f32(5, 7)]).shape).toEqual([2, 4, 3, 7]);
+    expect(inferType('m', mm(), [f32(3, 5), f32(6, 5, 7)]).shape).toEqual([6, 3, 7]);
+    expect(inferType('m', mm(false, true), [f32(2, 1, 3, 5), f32(4, 7, 5), f32(7)]).shape).toEqual([2, 4, 3, 7]);
+    expect(() => inferType('m', mm(), [f32(2, 3, 5), f32(3, 5, 7)])).toThrow(/node 'm'.*batch dimensions \[2\] of f32\[2,3,5\] and \[3\] of f32\[3,5,7\] do not broadcast/);
+    expect(() => inferType('m', mm(), [f32(2, 3, 5), f32(2, 4, 7)])).toThrow(/inner dimensions differ.*k 5 vs 4/);
+    expect(() => inferType('m', mm(), [f32(5), f32(5, 7)])).toThrow(/a must have rank ≥ 2/);
+    expect(() => inferType('m', mm(), [f32(2, 3, 5), f32(5, 7), f32(5)])).toThrow(/bias must be \[7\]/);
+  });
+
   it('pooling rejects padding as large as the window', () => {
     const op = { op: 'pool2d' as const, kind: 'max' as const, window: [2, 2] as const, strides: [2, 2] as const, pads: [2, 0, 0, 0] as const };
     expect(() => inferType('p', op, [f32(1, 4, 4, 1)])).toThrow(/smaller than the window/);
