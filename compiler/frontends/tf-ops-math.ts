@@ -1,7 +1,8 @@
 /**
  * TF op handlers for element-wise math and reductions: unary and binary ops (PReLU included),
- * AddN, SquaredDifference, BiasAdd, Sum/Max/Min/Prod/Mean, ArgMax, Cast, and Select on a
- * condition known at compile time.
+ * AddN, SquaredDifference, BiasAdd, Sum/Max/Min/Prod/Mean, ArgMax, Cast, Select on a
+ * condition known at compile time, and the converters' clamp `Select(x >= c, x, c)` (any of
+ * Greater/GreaterEqual/Less/LessEqual, either operand order) as Maximum/Minimum.
  *
  * These handlers see only nodes with at least one run-time input: a node whose inputs are all
  * constants is evaluated at import (`tf-const-eval.ts`) before any handler runs.
@@ -65,6 +66,77 @@ function cast(c: Ctx): Value {
   );
 }
 
+type Comparison = 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual';
+
+/**
+ * The comparisons imported from run-time tensors, by the Value object each returned (the importer
+ * hands a reader the very object its producer returned, Identity passing it through), so that a
+ * Select reading one can see what its condition compares.
+ */
+const COMPARISONS = new WeakMap<Value, { readonly fn: Comparison; readonly a: Value; readonly b: Value }>();
+
+/**
+ * Greater / GreaterEqual / Less / LessEqual of a run-time tensor (one with only constants is
+ * folded at import). Its value is the 0/1 float mask, from the difference d of the operands:
+ * `ceil(min(relu(d), 1))` is 1 exactly when d > 0 (ordered, finite or infinite operands; NaN
+ * compares unlike TF). When a Select reads it as the clamp pattern (`selectClamp`), the mask is
+ * dead and the dead-code pass removes it.
+ */
+function comparison(fn: Comparison): Handler {
+  return (c) => {
+    c.arity(2);
+    float32Only(c);
+    const [a, b] = [c.tensor(0), c.tensor(1)];
+    const one = c.addConstant('one', Float32Array.of(1), []);
+    // x > y and x >= y are tested as y − x > 0 (then negated for >= and <=).
+    const strict = fn === 'Greater' || fn === 'LessEqual';
+    const d = c.emit({ op: 'binary', fn: 'sub' }, strict ? [a, b] : [b, a], 'diff');
+    const pos = c.emit({ op: 'unary', fn: { kind: 'relu' } }, [d], 'relu');
+    const sat = c.emit({ op: 'binary', fn: 'min' }, [pos, one], 'min');
+    const negate = fn === 'GreaterEqual' || fn === 'LessEqual';
+    const gt = c.emit({ op: 'unary', fn: { kind: 'ceil' } }, [sat], negate ? 'ceil' : undefined);
+    const mask = negate ? c.emit({ op: 'binary', fn: 'sub' }, [one, gt]) : gt;
+    const value = tensorValue(mask);
+    COMPARISONS.set(value, { fn, a: c.input(0), b: c.input(1) });
+    return value;
+  };
+}
+
+/** The single value of a one-element float constant, else undefined. */
+function scalarOf(v: Value): number | undefined {
+  return v.kind === 'const' && v.value.dtype === 'float32' && v.value.data.length === 1 ? v.value.data[0] : undefined;
+}
+
+/**
+ * `Select(x OP k, x, k)` or `Select(x OP k, k, x)`, with k a constant scalar (the same number in
+ * the comparison and the Select, either written first in the comparison): `cond ? x : k` is
+ * max(x, k) for > and >=, min for < and <=, and the other one when the branches swap. Undefined
+ * when the Select is not of this form.
+ */
+function selectClamp(c: Ctx): Value | undefined {
+  const cmp = COMPARISONS.get(c.input(0));
+  if (!cmp) return undefined;
+  // Normalized to `x OP k`: a comparison written `k OP x` flips its direction.
+  const kFirst = scalarOf(cmp.a) !== undefined;
+  const [x, kv] = kFirst ? [cmp.b, cmp.a] : [cmp.a, cmp.b];
+  const k = scalarOf(kv);
+  if (x.kind !== 'tensor' || k === undefined) return undefined;
+  const greater = (cmp.fn === 'Greater' || cmp.fn === 'GreaterEqual') !== kFirst;
+  const [t, e] = [c.input(1), c.input(2)];
+  const isX = (v: Value) => v.kind === 'tensor' && v.name === x.name;
+  const isK = (v: Value) => scalarOf(v) === k;
+  let xFirst: boolean;
+  if (isX(t) && isK(e)) xFirst = true;
+  else if (isK(t) && isX(e)) xFirst = false;
+  else return undefined;
+  const kIndex = xFirst ? 2 : 1;
+  const out = broadcastShapes(c.shapeOf(1), c.shapeOf(2));
+  const xShape = c.shapeOf(xFirst ? 1 : 2);
+  // A constant of higher rank than x would change the output's rank: not the clamp form.
+  if (!out || out.length !== xShape.length || numElements(c.shapeOf(0)) !== numElements(xShape)) return undefined;
+  return tensorValue(c.emit({ op: 'binary', fn: greater === xFirst ? 'max' : 'min' }, [x.name, c.tensor(kIndex)]));
+}
+
 /**
  * Select / SelectV2 whose condition is a compile-time constant (TF.js broadcasts the three
  * inputs as `tf.where`). All true or all false picks one side; a mixed mask becomes
@@ -72,7 +144,14 @@ function cast(c: Ctx): Value {
  */
 function select(c: Ctx): Value {
   c.arity(3);
-  if (!c.isConst(0)) c.fail('its condition (input 0) is computed at run time; edgecl compiles Select only when the condition is a constant');
+  if (!c.isConst(0)) {
+    const clamp = selectClamp(c);
+    if (clamp) return clamp;
+    c.fail(
+      'its condition (input 0) is computed at run time; edgecl compiles Select only when the condition is a constant, ' +
+        'or as the clamp Select(x > k, x, k) (Greater/GreaterEqual/Less/LessEqual of x and a constant scalar k, either branch order)',
+    );
+  }
   const { values: cond } = c.constNumbers(0, 'condition');
   const outShape = [c.shapeOf(0), c.shapeOf(1), c.shapeOf(2)].reduce<number[] | undefined>((a, s) => a && broadcastShapes(a, s), []);
   if (!outShape) c.fail(`condition ${fmt(c.shapeOf(0))}, then ${fmt(c.shapeOf(1))} and else ${fmt(c.shapeOf(2))} do not broadcast`);
@@ -149,4 +228,8 @@ export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
   Cast: cast,
   Select: select,
   SelectV2: select,
+  Greater: comparison('Greater'),
+  GreaterEqual: comparison('GreaterEqual'),
+  Less: comparison('Less'),
+  LessEqual: comparison('LessEqual'),
 };

@@ -1,6 +1,6 @@
 /**
  * TF op handlers for the neural-network layers: convolutions (plain, fused, transposed), matrix
- * products, pooling, batch normalization, resize and softmax.
+ * products (MatMul rank 2, BatchMatMul/V2/V3 batched), pooling, batch normalization, resize and softmax.
  *
  * Fused TF ops (`_FusedConv2D`, `FusedDepthwiseConv2dNative`, `_FusedMatMul`) expand into the IR
  * main op + add/batchNorm + activation (a unary, or a binary `prelu` with its alpha input); the
@@ -166,6 +166,23 @@ function matmulOp(c: Ctx): Op {
   return { op: 'matmul', transposeA: c.attrs.bool('transpose_a') ?? false, transposeB: c.attrs.bool('transpose_b') ?? false };
 }
 
+/**
+ * BatchMatMul / V2 / V3: `adj_x` / `adj_y` transpose the last two axes (the IR matmul's
+ * transposes; float32, so adjoint is transpose). The leading axes broadcast (V2's rule; V1
+ * requires equal batch shapes, which broadcasting accepts unchanged). V3 names its element
+ * types Ta, Tb and Tout.
+ */
+function batchMatMul(c: Ctx): Value {
+  c.arity(2);
+  for (const t of c.node.op === 'BatchMatMulV3' ? ['Ta', 'Tb', 'Tout'] : ['T']) float32Only(c, t);
+  for (const [i, what] of [[0, 'x'], [1, 'y']] as const) {
+    const s = c.shapeOf(i);
+    if (s.length < 2) c.fail(`${what} (input ${i}) must have rank ≥ 2, got [${s.join(',')}]`);
+  }
+  const op: Op = { op: 'matmul', transposeA: c.attrs.bool('adj_x') ?? false, transposeB: c.attrs.bool('adj_y') ?? false };
+  return tensorValue(c.emit(op, [c.tensor(0), c.tensor(1)]));
+}
+
 export const NN_HANDLERS: Readonly<Record<string, Handler>> = {
   Conv2D: (c) => {
     c.arity(2);
@@ -192,6 +209,9 @@ export const NN_HANDLERS: Readonly<Record<string, Handler>> = {
     c.arity(2, 4);
     return fusedEpilogue(c, c.emit(matmulOp(c), [c.tensor(0), c.tensor(1)], 'matmul'), 2, false);
   },
+  BatchMatMul: batchMatMul,
+  BatchMatMulV2: batchMatMul,
+  BatchMatMulV3: batchMatMul,
   FusedBatchNorm: fusedBatchNorm,
   FusedBatchNormV2: fusedBatchNorm,
   FusedBatchNormV3: fusedBatchNorm,
