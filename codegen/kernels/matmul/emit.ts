@@ -30,7 +30,7 @@ export function emitMatMulKernel(k: KernelOp, ctx: EmitContext): KernelDraft {
   assertKernelDtypes(k, ctx);
   const [, bn, biasName] = k.mainInputs as [string, string, string | undefined];
   const outShape = node.type.shape;
-  const [M, N] = outShape.slice(-2) as [number, number];
+  const N = outShape[outShape.length - 1]!;
   const batchShape = outShape.slice(0, -2);
 
   const name = ctx.kernelName(node);
