@@ -11,15 +11,13 @@ export interface RealModel {
   readonly name: string;
   /** What the network does. */
   readonly kind: string;
-  /** The graph input and its shape (the batch of a `-1` dimension is 1). */
+  /** The graph input and its shape (the batch of a `-1` dimension is 1): NHWC, or NCHW for onnx-tf models. */
   readonly input: string;
   readonly shape: readonly [number, number, number, number];
   /** The value range 8-bit pixels map onto, as the Human library normalizes them. */
   readonly range: readonly [number, number];
   /** The photo the check runs on (examples/). */
   readonly photo: string;
-  /** The input is NCHW (`shape` is then [1, C, H, W]): an ONNX model converted by onnx-tf. */
-  readonly nchw?: boolean;
   /** In examples/human-models/ (else only in the downloaded package). */
   readonly committed?: boolean;
 }
@@ -52,7 +50,7 @@ export const REAL_MODELS: readonly RealModel[] = [
   { name: 'efficientpose', kind: 'body pose (EfficientPose)', input: 'input_1_0', shape: [1, 368, 368, 3], range: [0, 1], photo: CAMERA },
   { name: 'handdetect', kind: 'hand detection', input: 'input', shape: [1, 256, 256, 3], range: [-1, 1], photo: CAMERA },
   { name: 'blazepose-detector', kind: 'person detection (BlazePose detector)', input: 'input', shape: [1, 224, 224, 3], range: [0, 1], photo: CAMERA },
-  { name: 'nanodet', kind: 'object detection (NanoDet, ONNX → onnx-tf, NCHW)', input: 'input_1', shape: [1, 3, 416, 416], range: [0, 1], photo: CAMERA, nchw: true },
+  { name: 'nanodet', kind: 'object detection (NanoDet, ONNX → onnx-tf, NCHW)', input: 'input_1', shape: [1, 3, 416, 416], range: [0, 1], photo: CAMERA },
   { name: 'age', kind: 'age regression (SSR-Net)', input: 'input_1', shape: [1, 64, 64, 3], range: [0, 255], photo: P },
   { name: 'gear', kind: 'age / gender / race (GEAR)', input: 'input_1', shape: [1, 198, 198, 3], range: [0, 1], photo: P },
   { name: 'mobilefacenet', kind: 'face embedding (MobileFaceNet)', input: 'img_inputs', shape: [1, 112, 112, 3], range: [0, 1], photo: P },

@@ -61,7 +61,7 @@ export function modelPath(m: RealModel, modelsDir: string): string {
 export async function measure(m: RealModel, modelsDir: string, runs: number, tfjsRuns = runs): Promise<Row> {
   const path = modelPath(m, modelsDir);
   const compiled = compileModel(path, { output: join('kernels-out/real', m.name), inputShapes: { [m.input]: [...m.shape] } });
-  const photo = m.nchw ? toNchw(photoTensor(readImage(m.photo), nhwc(m.shape), m.range), nhwc(m.shape)) : photoTensor(readImage(m.photo), m.shape, m.range);
+  const photo = photoTensor(readImage(m.photo), m.shape, m.range);
   const session = Session.open(compiled.dir);
   const outputs: Record<string, Float32Array> = {};
   const edgeclTimes: number[] = [];
@@ -110,15 +110,6 @@ export async function measure(m: RealModel, modelsDir: string, runs: number, tfj
     tfjsMs: median(tfjsTimes),
     device,
   };
-}
-
-const nhwc = ([n, c, h, w]: readonly number[]) => [n!, h!, w!, c!];
-
-/** An NHWC [1,H,W,C] tensor in NCHW order. */
-function toNchw(x: Float32Array, [, h, w, c]: readonly number[]): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let p = 0; p < h! * w!; p++) for (let k = 0; k < c!; k++) y[k * h! * w! + p] = x[p * c! + k]!;
-  return y;
 }
 
 function formatRow(r: Row): string {

@@ -7,7 +7,7 @@
 import { UserError, type Graph } from '../../ir/index.js';
 import { readImage, type RgbImage } from '../io/image.js';
 import { readNpy } from '../io/npy.js';
-import { photoTensor } from '../io/photo-input.js';
+import { photoLayout, photoTensor } from '../io/photo-input.js';
 import { resizeBilinear } from '../io/resize.js';
 import { formatPreprocessSpec, type ResolvedPreprocess } from '../preprocess/spec.js';
 import { seededFrame, seededInputs, type ReferenceInput } from '../reference/tfjs-reference.js';
@@ -34,15 +34,6 @@ const isImageFile = (file: string) => /\.(png|jpe?g)$/i.test(file);
 const dims = (shape: readonly number[]) => `[${shape.join(',')}]`;
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** How a photo fills a 4-D input: NHWC `[1,H,W,C]`, else NCHW `[1,C,H,W]` (onnx-tf models), C = 3 or 1. */
-function photoLayout(shape: readonly number[]): { h: number; w: number; c: number; nchw: boolean } | undefined {
-  if (shape.length !== 4 || shape[0] !== 1) return undefined;
-  const [, a, b, c] = shape as [number, number, number, number];
-  if (c === 3 || c === 1) return { h: a, w: b, c, nchw: false };
-  if (a === 3 || a === 1) return { h: b, w: c, c: a, nchw: true };
-  return undefined;
-}
-
 /** A photo as the f32 tensor of a model input (see compiler/io/photo-input.ts). */
 function photoInput(name: string, file: string, img: RgbImage, shape: readonly number[], range: readonly [number, number]): { data: Float32Array; line: string } {
   const layout = photoLayout(shape);
@@ -50,12 +41,7 @@ function photoInput(name: string, file: string, img: RgbImage, shape: readonly n
     throw new UserError(`--input ${name}=${file}: a photo can feed an input of shape [1,H,W,3], [1,H,W,1] or NCHW [1,3,H,W], [1,1,H,W]; '${name}' is ${dims(shape)}. Pass a .npy array of that shape instead.`);
   }
   const { h, w, c, nchw } = layout;
-  const nhwc = photoTensor(img, [1, h, w, c], range);
-  let data = nhwc;
-  if (nchw) {
-    data = new Float32Array(nhwc.length);
-    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) data[k * h * w + p] = nhwc[p * c + k]!;
-  }
+  const data = photoTensor(img, shape, range);
   const resized = img.height === h && img.width === w ? 'same size, no resize' : `bilinear half-pixel resize to ${h}x${w}`;
   return {
     data,
