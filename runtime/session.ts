@@ -15,6 +15,7 @@ import type { IoSpec, KernelSpec, Plan } from './plan.js';
 import { allocate, arrayTypeName, describeValue, elementCount, isArrayOf, type IoDtype, type TensorData } from './dtypes.js';
 import { ReleaseStack } from './resources.js';
 import { GuardBandError, GuardBands, type GuardViolation } from './guards.js';
+import { NonFiniteOutputError, findNonFinite } from './finite.js';
 import {
   OpenCLError,
   buildProgram,
@@ -64,6 +65,12 @@ export interface SessionOptions {
    * kernels that wrote outside it). Off (0) by default: it costs two reads per buffer per run.
    */
   guardBytes?: number;
+  /**
+   * After every run() and profile(), scan the f32 outputs for NaN and ±Inf and throw a
+   * `NonFiniteOutputError` (a user error) naming each such output, its counts and the first
+   * flat index. Off by default: it reads every output value once more. Inputs are not checked.
+   */
+  checkFinite?: boolean;
 }
 
 export type RunInputs = Record<string, TensorData>;
@@ -128,8 +135,9 @@ export class Session {
   private profilingQueue: ClCommandQueue | null = null;
   private readonly resources: ReleaseStack;
   private readonly deviceHandle: DeviceHandle;
+  private readonly checkFinite: boolean;
 
-  private constructor(artifact: Artifact, device: DeviceHandle, compiled: Compiled, resources: ReleaseStack) {
+  private constructor(artifact: Artifact, device: DeviceHandle, compiled: Compiled, resources: ReleaseStack, checkFinite: boolean) {
     this.plan = artifact.plan;
     this.inputs = artifact.plan.inputs;
     this.outputs = artifact.plan.outputs;
@@ -138,6 +146,7 @@ export class Session {
     this.deviceHandle = device;
     this.compiled = compiled;
     this.resources = resources;
+    this.checkFinite = checkFinite;
   }
 
   static open(artifactDir: string, opts: SessionOptions = {}): Session {
@@ -150,7 +159,7 @@ export class Session {
     const resources = new ReleaseStack();
     try {
       const compiled = compile(artifact, device, opts.profiling === true, guardBytes, resources);
-      return new Session(artifact, device, compiled, resources);
+      return new Session(artifact, device, compiled, resources, opts.checkFinite === true);
     } catch (e) {
       resources.releaseAll(); // the original error is the one worth reporting
       throw e;
@@ -174,6 +183,7 @@ export class Session {
       }
       const outputs = this.readOutputs(c.queue, c);
       if (c.guards) this.checkGuards(c.queue, c, c.guards, inputs);
+      if (this.checkFinite) this.requireFinite(outputs);
       return outputs;
     });
   }
@@ -197,9 +207,10 @@ export class Session {
           if (status !== 0) throw this.launchError(status, i, c);
           events.push(box[0]!);
         }
-        this.readOutputs(queue, c); // ends blocking: every kernel before it has finished
+        const outputs = this.readOutputs(queue, c); // ends blocking: every kernel before it has finished
         const totalMs = performance.now() - t0;
         if (c.guards) this.checkGuards(queue, c, c.guards, inputs);
+        if (this.checkFinite) this.requireFinite(outputs);
         const kernels = c.launches.map((l, i) => ({ name: l.spec.name, nodes: l.spec.nodes, ms: eventDurationMs(events[i]!) }));
         return { totalMs, kernels };
       });
@@ -313,6 +324,11 @@ export class Session {
     guards.refill(queue);
     const violations: GuardViolation[] = found.map((v) => ({ ...v, writers: writers.get(v.buffer)! }));
     throw new GuardBandError(this.dir, violations);
+  }
+
+  private requireFinite(outputs: RunOutputs): void {
+    const bad = findNonFinite(outputs);
+    if (bad.length > 0) throw new NonFiniteOutputError(this.dir, bad);
   }
 
   private launchError(status: number, index: number, c: Compiled): OpenCLError {

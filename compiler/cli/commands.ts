@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../ir/index.js';
 import { formatMemoryReport } from '../../codegen/memory-plan.js';
-import { listDevices, Session } from '../../runtime/index.js';
+import { findNonFinite, listDevices, NonFiniteOutputError, Session } from '../../runtime/index.js';
 import { compileModel } from '../compile.js';
 import { readImage } from '../io/image.js';
 import { readNpy, writeNpy } from '../io/npy.js';
@@ -52,7 +52,7 @@ function readInput(name: string, file: string, spec: { shape: number[]; dtype: s
   return spec.dtype === 'u8' ? img.data : Float32Array.from(img.data);
 }
 
-export function cmdRun(artifact: string, opts: { inputs: string[]; output: string; device?: string }, out: Out) {
+export function cmdRun(artifact: string, opts: { inputs: string[]; output: string; device?: string; checkFinite?: boolean }, out: Out) {
   const session = Session.open(artifact, opts.device === undefined ? {} : { device: opts.device });
   try {
     const files = parseNamedFiles(opts.inputs, session.inputs.map((i) => i.name));
@@ -72,6 +72,12 @@ export function cmdRun(artifact: string, opts: { inputs: string[]; output: strin
       out(`${name}: [${t.shape.join(',')}] → ${path}`);
     }
     out(`ran on ${session.device.name} in ${ms.toFixed(2)} ms`);
+    // Checked after the outputs are written, so the bad values can be inspected.
+    if (opts.checkFinite) {
+      const bad = findNonFinite(outputs);
+      if (bad.length > 0) throw new NonFiniteOutputError(artifact, bad);
+      out('every output is finite');
+    }
   } finally {
     session.dispose();
   }

@@ -10,7 +10,7 @@ import { parseInputShapes, parseRange, positiveInt } from './options.js';
 
 const USAGE = `usage:
   edgecl compile <model> [-o <dir>] [--input-shape NAME=1,224,224,3] [--preprocess SPEC] [--no-fusion] [--print-after PASS|all] [--device SEL]
-  edgecl run <artifact> --input NAME=<file.npy|.png|.jpg> … [--output <dir>] [--device SEL]
+  edgecl run <artifact> --input NAME=<file.npy|.png|.jpg> … [--output <dir>] [--check-finite] [--device SEL]
   edgecl check <model> [--input [NAME=]<file.png|.jpg|.npy> …] [--input-range LO,HI] [--input-shape …] [--preprocess SPEC] [--no-fusion]
                [--tolerance 1e-4] [--seed N] [--device SEL]
   edgecl bench <artifact> [--iterations N] [--device SEL]
@@ -22,6 +22,7 @@ options common to all: --verbose (stack traces), --help
   SPEC is key=value,…: frame=HxWx3 [order=rgb|bgr] [resize=bilinear|nearest] [coords=asymmetric|align_corners|half_pixel]
   [scale=S[/S/S],offset=O[/O/O] | mean=M[/M/M],std=D[/D/D]] [input=NAME], e.g. ${PREPROCESS_EXAMPLE}
 --no-fusion: one kernel per IR op (for comparison).
+--check-finite (run): after writing the outputs, fail (exit 1) naming each output holding NaN or ±Inf, with counts and the first index.
 check: inputs not given are seeded uniform [-1,1]; a photo is resized (bilinear, half-pixel) to the input's HxW, 0..255 mapped
   onto --input-range (default 0,1; use --input-range=-1,1 for a negative LO), luma for one channel; a .npy must match the shape.
   When an output differs, check names the first kernel whose output diverges from TensorFlow.js.
@@ -39,6 +40,7 @@ const OPTIONS = {
   iterations: { type: 'string' },
   preprocess: { type: 'string' },
   'no-fusion': { type: 'boolean' },
+  'check-finite': { type: 'boolean' },
   html: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -79,7 +81,7 @@ async function dispatch(argv: string[], out: (s: string) => void): Promise<numbe
       cmdCompile(needTarget('a model file'), { ...(v.output === undefined ? {} : { output: v.output }), inputShapes: parseInputShapes(v['input-shape'] ?? []), printAfter: v['print-after'] ?? [], ...compileOpts }, out);
       return 0;
     case 'run':
-      cmdRun(needTarget('an artifact folder'), { inputs: v.input ?? [], output: v.output ?? '.', ...deviceOpt }, out);
+      cmdRun(needTarget('an artifact folder'), { inputs: v.input ?? [], output: v.output ?? '.', checkFinite: v['check-finite'] === true, ...deviceOpt }, out);
       return 0;
     case 'check': {
       const tolerance = v.tolerance === undefined ? 1e-4 : Number(v.tolerance);
