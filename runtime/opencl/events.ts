@@ -1,6 +1,7 @@
 /** Events: waiting, profiling timestamps, release. */
 import { cl, type ClEvent } from './lib.js';
 import { check } from './errors.js';
+import { untracked } from './live.js';
 import { eventProfilingNs } from './info.js';
 import { CL_PROFILING_COMMAND_END, CL_PROFILING_COMMAND_START } from './constants.js';
 
@@ -18,4 +19,7 @@ export function eventDurationMs(event: ClEvent): number {
   return Number(end - start) / 1e6;
 }
 
-export const releaseEvent = (event: ClEvent): void => check('clReleaseEvent', cl().clReleaseEvent(event));
+export function releaseEvent(event: ClEvent): void {
+  check('clReleaseEvent', cl().clReleaseEvent(event));
+  untracked('event');
+}

@@ -12,4 +12,6 @@ export { buildProgram, offendingSource, releaseProgram } from './program.js';
 export { createKernel, enqueueKernel, makeNDRange, releaseKernel, setFloat32Arg, setInt32Arg, setMemArg } from './kernel.js';
 export type { NDRange } from './kernel.js';
 export { eventDurationMs, releaseEvent, waitForEvents } from './events.js';
+export { liveOpenClObjects } from './live.js';
+export type { ClObjectKind } from './live.js';
 export { deviceMemBaseAddrAlignBytes, kernelMaxWorkGroupSize, kernelNumArgs } from './info.js';

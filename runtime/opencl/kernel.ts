@@ -4,6 +4,7 @@ import { cl, SIZE_T_BYTES, type ClCommandQueue, type ClEvent, type ClKernel, typ
 import { OpenCLError, check } from './errors.js';
 import { writeSizeT } from './info.js';
 import { CL_INVALID_KERNEL_NAME } from './status.js';
+import { tracked, untracked } from './live.js';
 
 const err = new Int32Array(1);
 /** sizeof(cl_mem): the driver copies the handle itself from the pointer we pass. */
@@ -16,7 +17,7 @@ export function createKernel(program: ClProgram, name: string, label: string): C
     throw new RuntimeUserError(`kernel "${name}" is not defined in ${label} (clCreateKernel: CL_INVALID_KERNEL_NAME); plan.json and model.cl disagree.`);
   }
   if (kernel === null || err[0] !== 0) throw new OpenCLError('clCreateKernel', err[0] || -6, `kernel "${name}" of ${label}`);
-  return kernel;
+  return tracked('kernel', kernel);
 }
 
 export function setMemArg(kernel: ClKernel, index: number, mem: ClMem, what: string): void {
@@ -57,7 +58,12 @@ export function makeNDRange(global: readonly number[], local: readonly number[] 
  * strings on the success path. `event`, when given, receives the cl_event.
  */
 export function enqueueKernel(queue: ClCommandQueue, kernel: ClKernel, range: NDRange, event: OutBox<ClEvent | null> | null = null): number {
-  return cl().clEnqueueNDRangeKernel(queue, kernel, range.workDim, null, range.global, range.local, 0, null, event);
+  const status = cl().clEnqueueNDRangeKernel(queue, kernel, range.workDim, null, range.global, range.local, 0, null, event);
+  if (status === 0 && event !== null) tracked('event', event[0]);
+  return status;
 }
 
-export const releaseKernel = (kernel: ClKernel): void => check('clReleaseKernel', cl().clReleaseKernel(kernel));
+export function releaseKernel(kernel: ClKernel): void {
+  check('clReleaseKernel', cl().clReleaseKernel(kernel));
+  untracked('kernel');
+}

@@ -4,6 +4,7 @@ import { OpenCLError, check } from './errors.js';
 import { CL_BUFFER_CREATE_TYPE_REGION, CL_FALSE, CL_TRUE } from './constants.js';
 import { SIZE_T_BYTES } from './lib.js';
 import { writeSizeT } from './info.js';
+import { tracked, untracked } from './live.js';
 
 const err = new Int32Array(1);
 
@@ -11,7 +12,7 @@ const err = new Int32Array(1);
 export function createBuffer(context: ClContext, flags: number, bytes: number, host: HostMemory | null = null, what?: string): ClMem {
   const mem = cl().clCreateBuffer(context, flags, bytes, host, err);
   if (mem === null || err[0] !== 0) throw new OpenCLError('clCreateBuffer', err[0] || -6, what ? `${what}, ${bytes} bytes` : `${bytes} bytes`);
-  return mem;
+  return tracked('buffer', mem);
 }
 
 /**
@@ -25,7 +26,7 @@ export function createSubBuffer(parent: ClMem, flags: number, origin: number, by
   const mem = cl().clCreateSubBuffer(parent, flags, CL_BUFFER_CREATE_TYPE_REGION, region, err);
   const where = `${what ? `${what}, ` : ''}bytes ${origin}..${origin + bytes}`;
   if (mem === null || err[0] !== 0) throw new OpenCLError('clCreateSubBuffer', err[0] || -13, where);
-  return mem;
+  return tracked('buffer', mem);
 }
 
 /**
@@ -47,4 +48,7 @@ export function readBuffer(queue: ClCommandQueue, mem: ClMem, into: ArrayBufferV
   check('clEnqueueReadBuffer', status, what);
 }
 
-export const releaseMem = (mem: ClMem): void => check('clReleaseMemObject', cl().clReleaseMemObject(mem));
+export function releaseMem(mem: ClMem): void {
+  check('clReleaseMemObject', cl().clReleaseMemObject(mem));
+  untracked('buffer');
+}

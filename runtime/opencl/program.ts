@@ -2,6 +2,7 @@
 import { cl, type ClContext, type ClDeviceId, type ClProgram } from './lib.js';
 import { OpenCLError, ProgramBuildError, check } from './errors.js';
 import { programBuildLog } from './info.js';
+import { tracked, untracked } from './live.js';
 import { CL_BUILD_PROGRAM_FAILURE, CL_INVALID_BUILD_OPTIONS, statusName } from './status.js';
 
 const err = new Int32Array(1);
@@ -20,7 +21,7 @@ export function buildProgram(context: ClContext, device: ClDeviceId, source: str
   if (program === null || err[0] !== 0) throw new OpenCLError('clCreateProgramWithSource', err[0] || -6, label);
 
   const status = api.clBuildProgram(program, 1, [device], options, null, null);
-  if (status === 0) return program;
+  if (status === 0) return tracked('program', program);
 
   let log = '';
   try {
@@ -65,4 +66,7 @@ export function offendingSource(source: string, log: string): string {
 
 const indent = (text: string): string => text.split('\n').map((l) => `  ${l}`).join('\n');
 
-export const releaseProgram = (program: ClProgram): void => check('clReleaseProgram', cl().clReleaseProgram(program));
+export function releaseProgram(program: ClProgram): void {
+  check('clReleaseProgram', cl().clReleaseProgram(program));
+  untracked('program');
+}
