@@ -108,3 +108,31 @@ describe('shape inference of the data-movement ops and conv2dTranspose', () => {
     expect(() => inferType('u', { ...op, pads: [3, 0, 2, 0] as const }, [f32(1, 1, 2, 1), f32(4, 4, 1, 1)])).toThrow(/crop the full 4x6 output to -1x6/);
   });
 });
+
+describe('shape inference of the element-wise and reduction ops (K1)', () => {
+  it('every unary function keeps the shape; prelu broadcasts its alpha by NumPy rules', () => {
+    for (const kind of ['abs', 'square', 'sqrt', 'rsqrt', 'exp', 'log', 'reciprocal', 'floor', 'ceil'] as const) {
+      expect(inferType('u', { op: 'unary', fn: { kind } }, [f32(2, 3, 5)]).shape).toEqual([2, 3, 5]);
+    }
+    const prelu = { op: 'binary' as const, fn: 'prelu' as const };
+    expect(inferType('p', prelu, [f32(1, 4, 4, 3), f32(3)]).shape).toEqual([1, 4, 4, 3]);
+    expect(inferType('p', prelu, [f32(1, 4, 4, 3), f32(1, 1, 3)]).shape).toEqual([1, 4, 4, 3]);
+    expect(() => inferType('p', prelu, [f32(1, 4, 4, 3), f32(4)])).toThrow(/node 'p'.*do not broadcast/);
+  });
+
+  it('reduce: every function removes (or keeps as 1) the reduced axes', () => {
+    for (const fn of ['mean', 'sum', 'max', 'min', 'prod'] as const) {
+      expect(inferType('r', { op: 'reduce', fn, axes: [0, 2], keepDims: false }, [f32(2, 3, 5)]).shape).toEqual([3]);
+      expect(inferType('r', { op: 'reduce', fn, axes: [0, 2], keepDims: true }, [f32(2, 3, 5)]).shape).toEqual([1, 3, 1]);
+      expect(() => inferType('r', { op: 'reduce', fn, axes: [3], keepDims: true }, [f32(2, 3, 5)])).toThrow(/node 'r'.*within rank 3/);
+    }
+  });
+
+  it('argMax removes its axis, gives f32 indices, and names an axis outside the rank', () => {
+    expect(inferType('a', { op: 'argMax', axis: 3 }, [f32(1, 4, 5, 7)])).toEqual({ dtype: 'f32', shape: [1, 4, 5] });
+    expect(inferType('a', { op: 'argMax', axis: 0 }, [f32(7)]).shape).toEqual([]);
+    expect(() => inferType('a', { op: 'argMax', axis: 3 }, [f32(4, 5, 7)])).toThrow(/node 'a'.*axis 3 is outside rank 3/);
+    expect(() => inferType('a', { op: 'argMax', axis: -1 }, [f32(4, 5, 7)])).toThrow(/outside rank/);
+    expect(() => inferType('a', { op: 'argMax', axis: 0 }, [f32(4), f32(4)])).toThrow(/node 'a'/);
+  });
+});
