@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, type Graph, type Op, type ResizeCoords } from '../../ir/index.js';
+import { GraphBuilder, type Graph, type Op, type ReduceFn, type ResizeCoords, type UnaryFn } from '../../ir/index.js';
 import { evaluateGraph } from '../../ir/reference/index.js';
 import { randomData, relativeError } from './kernels/check.js';
 
@@ -153,5 +153,68 @@ describe('float64 reference vs TensorFlow.js CPU', () => {
     const ref = reference({ op: 'resize', mode: 'nearest', size: [outSize, outSize], coords }, [1, inSize, inSize, 1], x);
     const got = tfjs(() => resizeTfjs('nearest', coords, tf.tensor4d(x, [1, inSize, inSize, 1]), [outSize, outSize]));
     expect(relativeError(got, ref)).toBe(0);
+  });
+
+  // Element-wise functions and reductions of the TF math ops, each on inputs inside its domain.
+  const UNARY_TF: readonly { fn: UnaryFn; tf: (x: tf.Tensor) => tf.Tensor; lo: number; hi: number }[] = [
+    { fn: { kind: 'abs' }, tf: tf.abs, lo: -4, hi: 4 },
+    { fn: { kind: 'square' }, tf: tf.square, lo: -4, hi: 4 },
+    { fn: { kind: 'sqrt' }, tf: tf.sqrt, lo: 0, hi: 9 },
+    { fn: { kind: 'rsqrt' }, tf: tf.rsqrt, lo: 0.1, hi: 9 },
+    { fn: { kind: 'exp' }, tf: tf.exp, lo: -8, hi: 8 },
+    { fn: { kind: 'log' }, tf: tf.log, lo: 0.1, hi: 9 },
+    { fn: { kind: 'reciprocal' }, tf: tf.reciprocal, lo: 0.1, hi: 9 },
+    { fn: { kind: 'floor' }, tf: tf.floor, lo: -8, hi: 8 },
+    { fn: { kind: 'ceil' }, tf: tf.ceil, lo: -8, hi: 8 },
+  ];
+
+  it.each(UNARY_TF.map((u) => [u.fn.kind, u] as const))('unary %s', (_kind, u) => {
+    const x = randomData(257, 0x7f5, u.lo, u.hi);
+    const ref = reference({ op: 'unary', fn: u.fn }, [257], x);
+    expect(relativeError(tfjs(() => u.tf(tf.tensor1d(x))), ref)).toBeLessThanOrEqual(TOL);
+  });
+
+  it('prelu with a per-channel, a [1,1,C] and a scalar alpha (tf.prelu)', () => {
+    const x = randomData(2 * 3 * 5 * 7, 0x7f6);
+    for (const alphaShape of [[7], [1, 1, 7], [1]]) {
+      const alpha = { shape: alphaShape, data: randomData(alphaShape.reduce((a, d) => a * d, 1), 0x7f7, -0.5, 1.5) };
+      const ref = reference({ op: 'binary', fn: 'prelu' }, [2, 3, 5, 7], x, alpha);
+      const got = tfjs(() => tf.prelu(tf.tensor4d(x, [2, 3, 5, 7]), tf.tensor(alpha.data, alphaShape)));
+      expect(relativeError(got, ref)).toBeLessThanOrEqual(TOL);
+    }
+  });
+
+  it('reduce sum, max, min, prod, mean and argMax (ties: first index) over random axes', () => {
+    const reduceTf: Readonly<Record<ReduceFn, (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor>> = {
+      mean: (x, a, k) => tf.mean(x, a, k),
+      sum: (x, a, k) => tf.sum(x, a, k),
+      max: (x, a, k) => tf.max(x, a, k),
+      min: (x, a, k) => tf.min(x, a, k),
+      prod: (x, a, k) => tf.prod(x, a, k),
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(1, 2, 3, 5, 7), { minLength: 1, maxLength: 4 }),
+        fc.nat(15),
+        fc.boolean(),
+        fc.constantFrom<ReduceFn>('mean', 'sum', 'max', 'min', 'prod'),
+        fc.boolean(),
+        fc.nat(),
+        (shape, mask, keepDims, fn, ties, seed) => {
+          const n = shape.reduce((a, d) => a * d, 1);
+          // Ties: values from {0, 1, 2}; products stay in range with factors near 1.
+          const x = ties ? Float32Array.from(randomData(n, seed, 0, 3), Math.floor) : fn === 'prod' ? randomData(n, seed, 0.9, 1.1) : randomData(n, seed);
+          let axes = shape.map((_, i) => i).filter((i) => (mask >> i) & 1);
+          if (axes.length === 0) axes = [mask % shape.length];
+          const ref = reference({ op: 'reduce', fn, axes, keepDims }, shape, x);
+          expect(relativeError(tfjs(() => reduceTf[fn](tf.tensor(x, shape), axes, keepDims)), ref)).toBeLessThanOrEqual(TOL);
+          const axis = axes[0]!;
+          const argRef = reference({ op: 'argMax', axis }, shape, x);
+          const argGot = tf.tidy(() => Float32Array.from(tf.argMax(tf.tensor(x, shape), axis).dataSync()));
+          expect(relativeError(argGot, argRef)).toBe(0);
+        },
+      ),
+      { seed: 0x7f8, numRuns: 60 },
+    );
   });
 });
