@@ -24,10 +24,12 @@ import {
   createContext,
   createKernel,
   createQueue,
+  deviceLocalMemBytes,
   deviceMemBaseAddrAlignBytes,
   enqueueKernel,
   eventDurationMs,
   finish,
+  kernelLocalMemBytes,
   kernelMaxWorkGroupSize,
   kernelNumArgs,
   makeNDRange,
@@ -365,6 +367,7 @@ function compile(artifact: Artifact, device: DeviceHandle, profiling: boolean, g
     releaseMem,
   );
 
+  const localMemLimit = deviceLocalMemBytes(dev);
   const launches = plan.kernels.map((spec, i): Launch => {
     const where = `kernel "${spec.name}" (plan.json kernels[${i}]) of artifact ${dir}`;
     const kernel = res.own(createKernel(program, spec.name, label), releaseKernel);
@@ -379,6 +382,12 @@ function compile(artifact: Artifact, device: DeviceHandle, profiling: boolean, g
       if (wg > max) {
         throw new RuntimeUserError(`${where} asks for work-groups of ${wg} work-items ([${spec.local.join(', ')}]) but "${device.info.name}" allows at most ${max} for this kernel; recompile or retune the artifact for this device.`);
       }
+    }
+    // PoCL's CPU driver aborts the whole process (an assertion) when a launch needs more local
+    // memory than the device has, instead of returning CL_OUT_OF_RESOURCES: refuse it here.
+    const localBytes = kernelLocalMemBytes(kernel, dev);
+    if (localBytes > localMemLimit) {
+      throw new RuntimeUserError(`${where} needs ${localBytes} bytes of local memory but "${device.info.name}" has ${localMemLimit}; recompile the artifact for this device.`);
     }
     return { spec, kernel, range: makeNDRange(spec.global, spec.local) };
   });

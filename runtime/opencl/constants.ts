@@ -19,6 +19,7 @@ export const CL_DEVICE_MAX_MEM_ALLOC_SIZE = 0x1010;
 /** In bits: sub-buffer origins must be multiples of it (CL_MISALIGNED_SUB_BUFFER_OFFSET otherwise). */
 export const CL_DEVICE_MEM_BASE_ADDR_ALIGN = 0x1019;
 export const CL_DEVICE_GLOBAL_MEM_SIZE = 0x101f;
+export const CL_DEVICE_LOCAL_MEM_SIZE = 0x1023;
 export const CL_DEVICE_NAME = 0x102b;
 export const CL_DEVICE_VENDOR = 0x102c;
 export const CL_DRIVER_VERSION = 0x102d;
@@ -46,6 +47,7 @@ export const CL_KERNEL_NUM_ARGS = 0x1191;
 
 // cl_kernel_work_group_info
 export const CL_KERNEL_WORK_GROUP_SIZE = 0x11b0;
+export const CL_KERNEL_LOCAL_MEM_SIZE = 0x11b2;
 
 // cl_profiling_info
 export const CL_PROFILING_COMMAND_START = 0x1282;

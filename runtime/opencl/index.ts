@@ -14,4 +14,4 @@ export type { NDRange } from './kernel.js';
 export { eventDurationMs, releaseEvent, waitForEvents } from './events.js';
 export { liveOpenClObjects } from './live.js';
 export type { ClObjectKind } from './live.js';
-export { deviceMemBaseAddrAlignBytes, kernelMaxWorkGroupSize, kernelNumArgs } from './info.js';
+export { deviceLocalMemBytes, deviceMemBaseAddrAlignBytes, kernelLocalMemBytes, kernelMaxWorkGroupSize, kernelNumArgs } from './info.js';

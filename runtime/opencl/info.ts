@@ -8,7 +8,9 @@
 import { cl, SIZE_T_BYTES, type ClDeviceId, type ClEvent, type ClKernel, type ClPlatformId, type ClProgram, type HostMemory, type OutBox } from './lib.js';
 import { check } from './errors.js';
 import {
+  CL_DEVICE_LOCAL_MEM_SIZE,
   CL_DEVICE_MEM_BASE_ADDR_ALIGN,
+  CL_KERNEL_LOCAL_MEM_SIZE,
   CL_KERNEL_NUM_ARGS,
   CL_KERNEL_WORK_GROUP_SIZE,
   CL_PROGRAM_BUILD_LOG,
@@ -85,6 +87,13 @@ export function kernelNumArgs(kernel: ClKernel): number {
 export function kernelMaxWorkGroupSize(kernel: ClKernel, device: ClDeviceId): number {
   return querySizeT('clGetKernelWorkGroupInfo', (param, size, value, ret) => cl().clGetKernelWorkGroupInfo(kernel, device, param, size, value, ret), CL_KERNEL_WORK_GROUP_SIZE);
 }
+
+/** Local memory the kernel uses (its static __local arrays, CL_KERNEL_LOCAL_MEM_SIZE), in bytes. */
+export function kernelLocalMemBytes(kernel: ClKernel, device: ClDeviceId): number {
+  return queryUlong('clGetKernelWorkGroupInfo', (param, size, value, ret) => cl().clGetKernelWorkGroupInfo(kernel, device, param, size, value, ret), CL_KERNEL_LOCAL_MEM_SIZE);
+}
+
+export const deviceLocalMemBytes = (d: ClDeviceId): number => deviceUlong(d, CL_DEVICE_LOCAL_MEM_SIZE);
 
 // ---- events ----------------------------------------------------------------
 

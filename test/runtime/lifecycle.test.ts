@@ -94,6 +94,18 @@ describe('after an OpenCL failure', () => {
     runAddOne();
   });
 
+  it('a kernel needing more local memory than the device has is refused at open, not launched', () => {
+    // Launched, it would abort the whole process on PoCL (a driver assertion, not an error status).
+    const spec = addOneArtifact(8);
+    spec.source = spec.source
+      .replace('int i = get_global_id(0);', '__local float big[1 << 22]; int i = get_global_id(0); big[get_local_id(0)] = in[i]; barrier(CLK_LOCAL_MEM_FENCE);')
+      .replace('in[i] + 1.0f', 'big[get_local_id(0)] + 1.0f');
+    const before = liveOpenClObjects();
+    expect(() => Session.open(writeArtifact(spec))).toThrow(/kernel "add_one" \(plan.json kernels\[0\]\) of artifact .* needs 16777216 bytes of local memory but ".*" has \d+; recompile/);
+    expect(liveOpenClObjects()).toEqual(before);
+    runAddOne();
+  });
+
   it('a session whose run failed can be disposed, and a new one opened and run', () => {
     const before = liveOpenClObjects();
     const s = Session.open(addOne, { checkFinite: true });
