@@ -2,12 +2,13 @@
  * Fused kernels of the other families vs the float64 reference: pool2d (random loads, load steps,
  * epilogues), the element-wise chain (`identity` main: a load and steps, the camera
  * preprocessing kernel among them), matmul (load steps on `a` at its own coordinates, epilogue),
- * reduce and softmax (epilogue only). Unaligned shapes; guard bands around every buffer.
+ * reduce (every function: mean, sum, max, min, prod) and softmax (epilogue only). Unaligned
+ * shapes; guard bands around every buffer.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lowerGraph } from '../../../codegen/lower.js';
-import { GraphBuilder, IrError, windowOutput, type FusedOp, type Pads4, type Pair } from '../../../ir/index.js';
+import { GraphBuilder, IrError, windowOutput, type FusedOp, type Pads4, type Pair, type ReduceFn } from '../../../ir/index.js';
 import { Batch, caseSeed, checkBatch, propertyParams, spatial } from './check.js';
 import { COORDS, loadSpec, materializeLoad, materializeSteps, stepList, type LoadSpec, type StepSpec } from './fused-cases.js';
 
@@ -126,6 +127,7 @@ interface ReduceCase {
   readonly axes: readonly number[];
   readonly keepDims: boolean;
   readonly softmax: boolean;
+  readonly fn: ReduceFn;
   readonly epilogue: readonly StepSpec[];
 }
 const reduceCase: fc.Arbitrary<ReduceCase> = fc
@@ -134,8 +136,12 @@ const reduceCase: fc.Arbitrary<ReduceCase> = fc
     axisMask: fc.integer({ min: 1, max: 15 }),
     keepDims: fc.boolean(),
     softmax: fc.boolean(),
+    fn: fc.constantFrom<ReduceFn>('mean', 'sum', 'max', 'min', 'prod'),
     epilogue: fc.array(fc.constantFrom<StepSpec>(
       { kind: 'unary', fn: { kind: 'sigmoid' } },
+      { kind: 'unary', fn: { kind: 'abs' } },
+      { kind: 'unary', fn: { kind: 'square' } },
+      { kind: 'binary', fn: 'prelu', operand: 'channel', constant: true, first: false },
       { kind: 'clamp', lo: 0.1, width: 0.3 },
       { kind: 'binary', fn: 'mul', operand: 'channel', constant: true, first: false },
       { kind: 'binary', fn: 'sub', operand: 'scalar', constant: false, first: true },
@@ -143,17 +149,19 @@ const reduceCase: fc.Arbitrary<ReduceCase> = fc
       { kind: 'binary', fn: 'max', operand: 'spatial', constant: true, first: false },
     ), { minLength: 1, maxLength: 3 }),
   })
-  .map(({ shape, axisMask, keepDims, softmax, epilogue }) => ({ shape, axes: [0, 1, 2, 3].filter((a) => axisMask & (1 << a)), keepDims, softmax, epilogue }));
+  .map(({ shape, axisMask, keepDims, softmax, fn, epilogue }) => ({ shape, axes: [0, 1, 2, 3].filter((a) => axisMask & (1 << a)), keepDims, softmax, fn, epilogue }));
 
 function addFusedReduce(batch: Batch, j: number, c: ReduceCase): void {
-  const inputs = [batch.input(`x${j}`, c.shape)];
+  // Products of up to 390 factors near 1 stay well inside f32's range.
+  const prod = !c.softmax && c.fn === 'prod';
+  const inputs = [batch.input(`x${j}`, c.shape, prod ? 0.97 : -1, prod ? 1.03 : 1)];
   const out = c.softmax ? [...c.shape] : c.keepDims ? c.shape.map((d, a) => (c.axes.includes(a) ? 1 : d)) : c.shape.filter((_, a) => !c.axes.includes(a));
   // A rank-0 mean has no axes to broadcast along: scalar operands only.
   const specs = out.length === 0 ? c.epilogue.map((s) => (s.kind === 'binary' ? { ...s, operand: 'scalar' as const } : s)) : c.epilogue;
   const epilogue = materializeSteps(batch, `e${j}`, specs, out, inputs);
-  const main = c.softmax ? ({ op: 'softmax' } as const) : ({ op: 'reduce', fn: 'mean', axes: c.axes, keepDims: c.keepDims } as const);
+  const main = c.softmax ? ({ op: 'softmax' } as const) : ({ op: 'reduce', fn: c.fn, axes: c.axes, keepDims: c.keepDims } as const);
   const op: FusedOp = { op: 'fused', main, mainArity: 1, load: { kind: 'plain' }, loadSteps: [], epilogue };
-  batch.output(batch.b.node(`${c.softmax ? 'softmax' : 'mean'}${j}`, op, inputs), JSON.stringify(c));
+  batch.output(batch.b.node(`${c.softmax ? 'softmax' : c.fn}${j}`, op, inputs), JSON.stringify(c));
 }
 
 describe('fused pool2d kernel', () => {
