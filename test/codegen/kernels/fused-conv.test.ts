@@ -5,6 +5,8 @@
  * both orders), random load steps, `between` steps and epilogues, on unaligned shapes (channel
  * counts not multiples of 4, odd sizes, strides, dilations, asymmetric pads, groups, channel
  * multipliers). Every run fences each buffer with guard bands (test/helpers/device.ts).
+ * Also unfused graphs through the default passes: conv / depthwise / matmul + bias + PReLU and
+ * the unary math functions must each become one kernel and match the unfused graph.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +14,12 @@ import { emitDepthwisePointwiseKernel } from '../../../codegen/kernels/depthwise
 import { depthwisePointwiseConfig, fitsDepthwisePointwise, TARGET_GROUPS } from '../../../codegen/kernels/depthwise-pointwise/space.js';
 import { lowerGraph, type LoweredGraph } from '../../../codegen/lower.js';
 import { kernelOpOf } from '../../../codegen/render/kernel-op.js';
-import { GraphBuilder, IrError, windowOutput, type FusedOp, type Graph, type Pads4, type Pair } from '../../../ir/index.js';
-import { Batch, caseSeed, checkBatch, dilation, pad, propertyParams, spatial, stride } from './check.js';
-import { loadSpec, materializeLoad, materializeSteps, stepList, type LoadSpec, type StepSpec } from './fused-cases.js';
+import { DEFAULT_PASSES, runPasses } from '../../../compiler/passes/index.js';
+import { GraphBuilder, IrError, windowOutput, type FusedOp, type Graph, type Pads4, type Pair, type UnaryFn } from '../../../ir/index.js';
+import { evaluateGraph } from '../../../ir/reference/index.js';
+import { runGraphOnDevice } from '../../helpers/device.js';
+import { Batch, caseSeed, checkBatch, dilation, pad, propertyParams, relativeError, spatial, stride, TOLERANCE } from './check.js';
+import { DOMAIN_UNARY_FNS, loadSpec, materializeLoad, materializeSteps, stepList, UNARY_FNS, type LoadSpec, type StepSpec } from './fused-cases.js';
 
 interface Window {
   readonly kh: number;
@@ -306,5 +311,101 @@ describe('depthwisePointwise kernel', () => {
     expect(fitsDepthwisePointwise(node, node.inputs.map((i) => b.type(i)))).toBe(false);
     expect(() => lowerGraph(g)).toThrow(IrError);
     expect(() => lowerGraph(g)).toThrow(/node 'y'.*4097 channels.*fitsDepthwisePointwise/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// unfused graphs through the default passes: what the fusion rules make of PReLU and the new unary
+// functions, and that the fused kernels compute what the unfused graph does
+
+const same3x3 = { strides: [1, 1] as const, dilations: [1, 1] as const, pads: [1, 1, 1, 1] as const };
+const conv3x3 = { op: 'conv2d' as const, ...same3x3, groups: 1 };
+const conv1x1 = { op: 'conv2d' as const, strides: [1, 1] as const, dilations: [1, 1] as const, pads: [0, 0, 0, 0] as const, groups: 1 };
+
+/** Every graph output is computed by one fused node reading only inputs and constants (one kernel each). */
+function expectOneKernelPerOutput(passed: Graph): void {
+  expect(passed.nodes.map((n) => n.name).sort()).toEqual([...passed.outputs].sort());
+  const produced = new Set(passed.nodes.map((n) => n.name));
+  for (const n of passed.nodes) {
+    expect(n.op.op, n.name).toBe('fused');
+    expect(n.inputs.filter((i) => produced.has(i)), n.name).toEqual([]);
+  }
+}
+
+describe('PReLU and the unary math functions through the fusion passes', () => {
+  it('conv / depthwise / matmul + bias + PReLU (per-channel, [1,1,C], [1,1,1,C], scalar alpha) and unary chains each become one kernel matching the unfused graph', () => {
+    // Alpha shapes that broadcast to an NHWC value without enlarging it; a matrix takes the rank ≤ 2 ones.
+    const alphaShapes = (c: number, rank = 4) => [[c], [1, 1, c], [1, 1, 1, c], [1], [1, c]].filter((s) => s.length <= rank);
+    fc.assert(
+      fc.property(
+        fc.record({ n: fc.integer({ min: 1, max: 2 }), h: spatial, w: spatial, cin: fc.constantFrom(1, 3, 5, 7), cout: fc.constantFrom(1, 3, 5, 6, 13), alpha: fc.nat(4) }),
+        caseSeed,
+        (c, seed) => {
+          const batch = new Batch('prelu_passes', seed);
+          const { b } = batch;
+          const { n, h, w, cin, cout } = c;
+          const prelu = (name: string, v: string, ch: number, k: number, rank = 4) => {
+            const shapes = alphaShapes(ch, rank);
+            return b.node(name, { op: 'binary', fn: 'prelu' }, [v, batch.constant(`${name}_alpha`, shapes[(c.alpha + k) % shapes.length]!, -0.5, 1.5)]);
+          };
+          const add = (name: string, v: string, shape: number[]) => b.node(name, { op: 'binary', fn: 'add' }, [v, batch.constant(`${name}_c`, shape)]);
+          const unary = (name: string, v: string, fn: UnaryFn) => b.node(name, { op: 'unary', fn }, [v]);
+          const x = batch.input('x', [n, h, w, cin]);
+          const conv = (name: string) => b.node(name, conv3x3, [x, batch.constant(`${name}_f`, [3, 3, cin, cout], -0.3, 0.3)]);
+
+          // conv + bias + PReLU: bias folds into the conv, PReLU is a per-channel epilogue step.
+          batch.output(prelu('conv_prelu', add('conv_bias', conv('conv'), [cout]), cout, 0), 'conv + bias + prelu');
+          const dw = b.node('dw', { op: 'depthwiseConv2d', ...same3x3 }, [x, batch.constant('dw_f', [3, 3, cin, 2])]);
+          batch.output(prelu('dw_prelu', add('dw_bias', dw, [cin * 2]), cin * 2, 1), 'depthwise + bias + prelu');
+          const a = batch.input('a', [2 * h + 1, cin]);
+          const mm = b.node('mm', { op: 'matmul', transposeA: false, transposeB: false }, [a, batch.constant('mm_b', [cin, cout])]);
+          batch.output(prelu('mm_prelu', add('mm_bias', mm, [cout]), cout, 2, 2), 'matmul + bias + prelu');
+          // depthwise → bias → PReLU → 1×1 conv → bias → PReLU: one depthwisePointwise kernel, the first PReLU between the convolutions.
+          const dw2 = prelu('dw2_prelu', add('dw2_bias', b.node('dw2', { op: 'depthwiseConv2d', ...same3x3 }, [x, batch.constant('dw2_f', [3, 3, cin, 1])]), [cin]), cin, 3);
+          const pw = b.node('pw', conv1x1, [dw2, batch.constant('pw_f', [1, 1, cin, cout])]);
+          batch.output(prelu('pw_prelu', add('pw_bias', pw, [cout]), cout, 0), 'depthwise + prelu + pointwise + prelu');
+          // The new unary functions as epilogue steps, kept inside their domains.
+          batch.output(unary('sqrt', unary('abs', conv('c_sqrt'), { kind: 'abs' }), { kind: 'sqrt' }), 'conv → abs → sqrt');
+          batch.output(unary('rsqrt', b.node('sq_eps', { op: 'binary', fn: 'add' }, [unary('square', conv('c_rsqrt'), { kind: 'square' }), batch.constant('eps', [1], 0.1, 0.2)]), { kind: 'rsqrt' }), 'conv → square → + 0.1 → rsqrt');
+          batch.output(unary('log', b.node('abs_eps', { op: 'binary', fn: 'add' }, [unary('abs2', conv('c_log'), { kind: 'abs' }), batch.constant('half', [1], 0.5, 0.6)]), { kind: 'log' }), 'conv → abs → + 0.5 → log');
+          batch.output(unary('recip', b.node('abs_one', { op: 'binary', fn: 'add' }, [unary('abs3', conv('c_recip'), { kind: 'abs' }), batch.constant('one', [1], 0.5, 0.6)]), { kind: 'reciprocal' }), 'conv → abs → + 0.5 → reciprocal');
+          batch.output(unary('exp', conv('c_exp'), { kind: 'exp' }), 'conv → exp');
+
+          const graph = batch.graph();
+          const passed = runPasses(graph, DEFAULT_PASSES);
+          expectOneKernelPerOutput(passed);
+          const dwpw = passed.nodes.find((m) => m.name === 'pw_prelu')!.op;
+          expect(dwpw.op === 'fused' && dwpw.main.op === 'depthwisePointwise' && dwpw.main.between.map((st) => (st.kind === 'binary' ? st.fn : st.kind))).toEqual(['prelu']);
+          const convPrelu = passed.nodes.find((m) => m.name === 'conv_prelu')!.op;
+          expect(convPrelu.op === 'fused' && convPrelu.mainArity === 3 && convPrelu.epilogue.map((st) => (st.kind === 'binary' ? st.fn : st.kind))).toEqual(['prelu']);
+
+          const ref = evaluateGraph(graph, batch.inputs);
+          const got = runGraphOnDevice(passed, batch.inputs);
+          const failures = graph.outputs.filter((o) => !(relativeError(got[o]!, ref[o]!) <= TOLERANCE)).map((o) => `${o} (${batch.describe.get(o)}): ${relativeError(got[o]!, ref[o]!)}`);
+          expect(failures, JSON.stringify(c)).toEqual([]);
+        },
+      ),
+      propertyParams(0x9e1, 2),
+    );
+  });
+
+  it('every unary function is an epilogue step after a conv and a load step before one', () => {
+    const fns = [...UNARY_FNS, ...DOMAIN_UNARY_FNS.map((d) => d.fn)];
+    const b = new GraphBuilder('unary_steps');
+    const f = b.constant('f', new Float32Array(3 * 3 * 3 * 4).fill(0.125), [3, 3, 3, 4]);
+    const outputs = fns.flatMap((fn, k) => {
+      const x = b.input(`x${k}`, 'f32', [1, 5, 4, 3]);
+      const after = b.node(`after${k}`, { op: 'unary', fn }, [b.node(`c${k}`, conv3x3, [x, f])]);
+      const before = b.node(`d${k}`, conv3x3, [b.node(`before${k}`, { op: 'unary', fn }, [x]), f]);
+      return [after, before];
+    });
+    const passed = runPasses(b.build(outputs), DEFAULT_PASSES);
+    expectOneKernelPerOutput(passed);
+    fns.forEach((fn, k) => {
+      const after = passed.nodes.find((m) => m.name === `after${k}`)!.op;
+      const before = passed.nodes.find((m) => m.name === `d${k}`)!.op;
+      expect(after.op === 'fused' && after.epilogue, fn.kind).toEqual([{ kind: 'unary', fn }]);
+      expect(before.op === 'fused' && before.loadSteps, fn.kind).toEqual([{ kind: 'unary', fn }]);
+    });
   });
 });
