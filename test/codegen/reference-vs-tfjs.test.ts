@@ -179,7 +179,7 @@ describe('float64 reference vs TensorFlow.js CPU', () => {
     for (const alphaShape of [[7], [1, 1, 7], [1]]) {
       const alpha = { shape: alphaShape, data: randomData(alphaShape.reduce((a, d) => a * d, 1), 0x7f7, -0.5, 1.5) };
       const ref = reference({ op: 'binary', fn: 'prelu' }, [2, 3, 5, 7], x, alpha);
-      const got = tfjs(() => tf.prelu(tf.tensor4d(x, [2, 3, 5, 7]), tf.tensor(alpha.data, alphaShape)));
+      const got = tfjs(() => tf.prelu(tf.tensor(x, [2, 3, 5, 7]), tf.tensor(alpha.data, alphaShape)));
       expect(relativeError(got, ref)).toBeLessThanOrEqual(TOL);
     }
   });
@@ -201,7 +201,7 @@ describe('float64 reference vs TensorFlow.js CPU', () => {
         fc.boolean(),
         fc.nat(),
         (shape, mask, keepDims, fn, ties, seed) => {
-          const n = shape.reduce((a, d) => a * d, 1);
+          const n = shape.reduce((a: number, d) => a * d, 1);
           // Ties: values from {0, 1, 2}; products stay in range with factors near 1.
           const x = ties ? Float32Array.from(randomData(n, seed, 0, 3), Math.floor) : fn === 'prod' ? randomData(n, seed, 0.9, 1.1) : randomData(n, seed);
           let axes = shape.map((_, i) => i).filter((i) => (mask >> i) & 1);
