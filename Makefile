@@ -5,7 +5,7 @@ NODE_MODULES_STAMP := node_modules/.package-lock.json
 OPENCL_STAMP := /etc/OpenCL/vendors
 SOURCES := $(shell find ir compiler codegen runtime examples bench -name '*.ts' 2>/dev/null)
 
-.PHONY: all setup opencl deps build demo test typecheck clean real-models
+.PHONY: all setup opencl deps build demo test typecheck clean real-models fuzz
 
 all: build
 
@@ -62,6 +62,12 @@ real-models: setup build $(HUMAN_MODELS)
 test: setup build
 	npx tsc -p tsconfig.test.json
 	npx vitest run
+
+# A longer run of the frontend fuzzer (test/fuzz/): EDGECL_FUZZ_RUNS cases per seed model
+# (make test runs 600), EDGECL_FUZZ_SEED picks other corruptions.
+EDGECL_FUZZ_RUNS ?= 20000
+fuzz: setup build
+	EDGECL_FUZZ_RUNS=$(EDGECL_FUZZ_RUNS) npx vitest run test/fuzz/
 
 clean:
 	rm -rf dist kernels-out/fastdepth kernels-out/fastdepth-unfused kernels-out/selfie kernels-out/real examples/fastdepth/model examples/out

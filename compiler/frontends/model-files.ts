@@ -211,6 +211,8 @@ function weightByteLength(w: WeightSpec, file: string): number {
   return n * b;
 }
 
+const MAX_EXTENT = 2 ** 31 - 1;
+
 function parseManifest(m: unknown, file: string): WeightsGroup[] {
   if (m === undefined || m === null) return [];
   const bad = (why: string): never => {
@@ -224,8 +226,13 @@ function parseManifest(m: unknown, file: string): WeightsGroup[] {
     if (!Array.isArray(weights)) bad(`group ${gi} has no list of weights`);
     for (const [wi, w] of (weights as unknown[]).entries()) {
       const x = w as Partial<WeightSpec> | null;
-      if (!x || typeof x.name !== 'string' || !Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0) || typeof x.dtype !== 'string') {
+      if (!x || typeof x.name !== 'string' || !Array.isArray(x.shape) || typeof x.dtype !== 'string') {
         bad(`weight ${wi} of group ${gi} needs a name, a shape and a dtype`);
+      }
+      // Extents are int32 in TensorFlow.js; a larger one (or a product past 2^53 next to a zero) is corrupt.
+      const { name, shape } = x as WeightSpec;
+      if (!shape.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_EXTENT)) {
+        bad(`weight '${name}' has the shape [${shape.join(',')}]; extents must be integers from 0 to ${MAX_EXTENT}`);
       }
     }
     return { paths: paths as string[], weights: weights as WeightSpec[] };

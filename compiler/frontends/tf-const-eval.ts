@@ -51,8 +51,34 @@ const DTYPES: Readonly<Record<string, TfTensorValue['dtype']>> = {
   DT_BOOL: 'bool',
 };
 
+/**
+ * The most elements a folded value may have (256 MiB of float32). Sizes of Fill, Range, Pad, … come
+ * from the model file; they are checked before anything is allocated, so a corrupt or hostile
+ * file gets an error naming the node instead of exhausting memory.
+ */
+const MAX_FOLD_ELEMENTS = 2 ** 26;
+const checkSize = (f: FoldCtx, dims: readonly number[], what: string): void => {
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0)) f.fail(`${what} [${dims.join(',')}] is not a list of non-negative integers`);
+  const n = dims.reduce((a, d) => a * d, 1);
+  if (n > MAX_FOLD_ELEMENTS) f.fail(`${what} [${dims.join(',')}] has ${n} elements, more than the ${MAX_FOLD_ELEMENTS} edgecl evaluates at compile time`);
+};
+/** The broadcast shape of inputs 0..n-1 (each extent the largest; TF.js checks the rest). */
+const broadcastDims = (f: FoldCtx): number[] => {
+  const shapes = Array.from({ length: f.n }, (_, i) => f.shape(i));
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  return Array.from({ length: rank }, (_, k) => Math.max(...shapes.map((s) => s[s.length - rank + k] ?? 1)));
+};
+const sized = (what: string, dims: (f: FoldCtx) => number[], folder: Folder): Folder => (f) => {
+  checkSize(f, dims(f), what);
+  return folder(f);
+};
+const padded = (f: FoldCtx): number[] => {
+  const p = f.ints(1);
+  return f.shape(0).map((d, i) => d + (p[2 * i] ?? 0) + (p[2 * i + 1] ?? 0));
+};
+
 const unary = (fn: (x: tf.Tensor) => tf.Tensor): Folder => (f) => fn(f.t(0));
-const binary = (fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Folder => (f) => fn(f.t(0), f.t(1));
+const binary = (fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Folder => sized('the broadcast shape', broadcastDims, (f) => fn(f.t(0), f.t(1)));
 const reduce = (fn: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor): Folder => (f) =>
   fn(f.t(0), f.ints(1), f.attrs.bool('keep_dims') ?? false);
 const scalarOf = (f: FoldCtx, i: number, what: string): number => {
@@ -90,19 +116,23 @@ const FOLDERS: Readonly<Record<string, Folder>> = {
   Transpose: (f) => tf.transpose(f.t(0), f.ints(1)),
   GatherV2: (f) => tf.gather(f.t(0), tf.cast(f.t(1), 'int32'), scalarOf(f, 2, 'axis'), f.attrs.int('batch_dims') ?? 0),
   Gather: (f) => tf.gather(f.t(0), tf.cast(f.t(1), 'int32'), 0),
-  Tile: (f) => tf.tile(f.t(0), f.ints(1)),
+  Tile: sized('the tiled shape', (f) => f.shape(0).map((d, i) => d * (f.ints(1)[i] ?? 1)), (f) => tf.tile(f.t(0), f.ints(1))),
   // onnx-tf builds constant pads this way.
-  SparseToDense: (f) => tf.sparseToDense(tf.cast(f.t(0), 'int32'), f.t(2), f.ints(1), f.t(3) as tf.Scalar),
-  Pad: (f) => tf.pad(f.t(0), pairs(f.ints(1))),
-  PadV2: (f) => tf.pad(f.t(0), pairs(f.ints(1)), scalarOf(f, 2, 'constant_values')),
-  Fill: (f) => tf.fill(f.ints(0), scalarOf(f, 1, 'value'), f.t(1).dtype as 'float32' | 'int32'),
+  SparseToDense: sized('output_shape', (f) => f.ints(1), (f) => tf.sparseToDense(tf.cast(f.t(0), 'int32'), f.t(2), f.ints(1), f.t(3) as tf.Scalar)),
+  Pad: sized('the padded shape', padded, (f) => tf.pad(f.t(0), pairs(f.ints(1)))),
+  PadV2: sized('the padded shape', padded, (f) => tf.pad(f.t(0), pairs(f.ints(1)), scalarOf(f, 2, 'constant_values'))),
+  Fill: sized('dims', (f) => f.ints(0), (f) => tf.fill(f.ints(0), scalarOf(f, 1, 'value'), f.t(1).dtype as 'float32' | 'int32')),
   Range: (f) => {
     const dtype = f.dtype('Tidx', f.t(0).dtype as TfTensorValue['dtype']);
     if (dtype === 'bool') return f.fail('a boolean Range is not defined');
+    const [start, limit, delta] = [scalarOf(f, 0, 'start'), scalarOf(f, 1, 'limit'), scalarOf(f, 2, 'delta')];
+    if (!Number.isFinite(start) || !Number.isFinite(limit) || !Number.isFinite(delta) || delta === 0) f.fail(`start ${start}, limit ${limit} and delta ${delta} do not make a range`);
+    // tf.range flips the sign of delta when it points away from limit: the length is |…|.
+    checkSize(f, [Math.abs(Math.ceil((limit - start) / delta))], 'the range');
     return tf.range(scalarOf(f, 0, 'start'), scalarOf(f, 1, 'limit'), scalarOf(f, 2, 'delta'), dtype);
   },
-  ZerosLike: (f) => tf.zeros(f.shape(0), f.dtype('T', 'float32')),
-  OnesLike: (f) => tf.ones(f.shape(0), f.dtype('T', 'float32')),
+  ZerosLike: sized('the shape', (f) => f.shape(0), (f) => tf.zeros(f.shape(0), f.dtype('T', 'float32'))),
+  OnesLike: sized('the shape', (f) => f.shape(0), (f) => tf.ones(f.shape(0), f.dtype('T', 'float32'))),
   Select: (f) => tf.where(f.t(0), f.t(1), f.t(2)),
   SelectV2: (f) => tf.where(f.t(0), f.t(1), f.t(2)),
   // Reductions.

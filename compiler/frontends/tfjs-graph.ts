@@ -183,9 +183,11 @@ export function jsonAttrs(attr: Readonly<Record<string, JsonAttr>>): TfAttrs {
   const list = (name: string) => {
     const a = get(name);
     if (a === undefined) return undefined;
-    if (a.list === undefined || typeof a.list !== 'object') return wrong(name, 'a list');
+    if (a.list === undefined || a.list === null || typeof a.list !== 'object') return wrong(name, 'a list');
     return a.list;
   };
+  // A list field that is there must be an array (a fuzzed file may hold anything).
+  const items = <T>(name: string, v: T[] | undefined): T[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : wrong(name, 'a list'));
   return {
     has: (name) => get(name) !== undefined,
     string: (name) => {
@@ -219,17 +221,18 @@ export function jsonAttrs(attr: Readonly<Record<string, JsonAttr>>): TfAttrs {
     ints: (name) => {
       const l = list(name);
       if (l === undefined) return undefined;
-      return (l.i ?? []).map((v) => num(name, v, true));
+      return items(name, l.i).map((v) => num(name, v, true));
     },
     floats: (name) => {
       const l = list(name);
       if (l === undefined) return undefined;
-      return (l.f && l.f.length ? l.f : l.i ?? []).map((v) => num(name, v, false));
+      const f = items(name, l.f);
+      return (f.length ? f : items(name, l.i)).map((v) => num(name, v, false));
     },
     strings: (name) => {
       const l = list(name);
       if (l === undefined) return undefined;
-      return (l.s ?? []).map((v) => decodeString(name, v));
+      return items(name, l.s).map((v) => decodeString(name, v));
     },
     type: (name) => {
       const a = get(name);
@@ -243,7 +246,7 @@ export function jsonAttrs(attr: Readonly<Record<string, JsonAttr>>): TfAttrs {
       if (a === undefined) return undefined;
       if (!a.shape || typeof a.shape !== 'object') return wrong(name, 'a shape');
       if (a.shape.unknownRank) return null;
-      return (a.shape.dim ?? []).map((d) => (d.size === undefined ? 0 : num(name, d.size, true)));
+      return items(name, a.shape.dim).map((d) => (d === null || typeof d !== 'object' ? wrong(name, 'a shape') : d.size === undefined ? 0 : num(name, d.size, true)));
     },
     func: (name) => {
       const a = get(name);
