@@ -8,8 +8,8 @@
  *
  * Every problem with the files is a `FrontendError` naming the file.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { FrontendError } from './common.js';
@@ -111,7 +111,7 @@ export function readTfjsModelShards(file: string, json: Record<string, unknown>)
     const expected = g.weights.reduce((n, w) => n + weightByteLength(w, file), 0);
     const parts: { path: string; bytes: Uint8Array }[] = [];
     for (const rel of g.paths) {
-      const shard = resolveShard(dir, rel);
+      const shard = resolveShard(dir, rel, file);
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(shard);
@@ -239,16 +239,33 @@ function parseManifest(m: unknown, file: string): WeightsGroup[] {
   });
 }
 
-function resolveShard(dir: string, rel: string): string {
-  const direct = join(dir, rel);
-  if (existsSync(direct)) return direct;
+/**
+ * The file a manifest path names, confined to the model's folder: shard paths come from the model
+ * file, which may be hostile, so an absolute path, a `..` component (also URI-encoded) or a symlink
+ * leading out of the folder is refused rather than read.
+ */
+function resolveShard(dir: string, rel: string, file: string): string {
+  let decoded: string | undefined;
   try {
-    const decoded = join(dir, decodeURIComponent(rel));
-    if (existsSync(decoded)) return decoded;
+    decoded = decodeURIComponent(rel);
   } catch {
     // not URI-encoded
   }
-  return direct;
+  for (const p of decoded === undefined || decoded === rel ? [rel] : [rel, decoded]) {
+    if (isAbsolute(p) || /^[A-Za-z]:/.test(p) || p.split(/[\\/]/).includes('..')) {
+      throw new FrontendError(`weight shard path '${rel}' in ${file} leaves the model's folder; shard paths must be relative to ${dir}, without '..'.`);
+    }
+  }
+  const direct = join(dir, rel);
+  const shard = existsSync(direct) || decoded === undefined || !existsSync(join(dir, decoded)) ? direct : join(dir, decoded);
+  if (existsSync(shard)) {
+    const real = realpathSync(shard);
+    const root = realpathSync(dir);
+    if (real !== root && !real.startsWith(root + sep)) {
+      throw new FrontendError(`weight shard path '${rel}' in ${file} is a link to ${real}, outside the model's folder ${root}; edgecl reads shards only inside it.`);
+    }
+  }
+  return shard;
 }
 
 function fsReason(e: unknown): string {
