@@ -160,6 +160,8 @@ function applyMutation(dir: string, m: Mutation): void {
       if (!Array.isArray(nodes) || nodes.length === 0) return;
       const a = nodes[m.node % nodes.length]!;
       const b = nodes[m.other % nodes.length]!;
+      // An earlier mutation may have replaced a node by a non-object.
+      if (a === null || typeof a !== 'object' || b === null || typeof b !== 'object') return;
       if (m.what === 'unname') delete a.name;
       else if (m.what === 'duplicate') nodes.push(JSON.parse(JSON.stringify(a)) as typeof a);
       else if ('input' in a || json.modelTopology?.node) {
@@ -234,13 +236,17 @@ export interface FuzzSummary {
   readonly failures: { mutation: Mutation[]; result: CaseResult }[];
 }
 
-/** Runs `runs` mutations of one seed folder (fixed fast-check seed), in `work` (a scratch folder). */
-export function fuzzSeed(name: string, seedDir: string, work: string, runs: number, rngSeed: number, limitMs: number): FuzzSummary {
+/**
+ * Runs `runs` mutations of one seed folder (fixed fast-check seed), in `work` (a scratch folder).
+ * It yields to the event loop now and then so a long run keeps the vitest worker responsive.
+ */
+export async function fuzzSeed(name: string, seedDir: string, work: string, runs: number, rngSeed: number, limitMs: number): Promise<FuzzSummary> {
   const counts: Record<Outcome, number> = { ok: 0, user: 0, crash: 0, hang: 0 };
   const failures: FuzzSummary['failures'] = [];
   const mutations = fc.sample(mutationArb, { numRuns: runs, seed: rngSeed });
   const dir = join(work, 'case');
-  for (const m of mutations) {
+  for (const [i, m] of mutations.entries()) {
+    if (i % 100 === 99) await new Promise((done) => setImmediate(done));
     applyMutations(seedDir, dir, m);
     const r = runCase(dir, limitMs);
     counts[r.outcome]++;

@@ -100,7 +100,7 @@ describe('frontend fuzzing: corrupted models give user errors, never crashes or 
       // The seed itself must load and compile, or the corruptions test nothing.
       expect(runCase(seedDir, LIMIT_MS)).toMatchObject({ outcome: 'ok', detail: 'compiled' });
       const runs = salt === 3 ? Math.ceil(RUNS / 3) : RUNS;
-      const s = fuzzSeed(name, seedDir, join(root.dir, `work-${salt}`), runs, RNG + salt, LIMIT_MS);
+      const s = await fuzzSeed(name, seedDir, join(root.dir, `work-${salt}`), runs, RNG + salt, LIMIT_MS);
       console.log(summaryLine(s));
       for (const f of s.failures) console.log(`${f.result.outcome} after ${JSON.stringify(f.mutation)}:\n${f.result.detail}`);
       expect(s.counts.crash).toBe(0);
