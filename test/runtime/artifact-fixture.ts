@@ -166,3 +166,14 @@ export function chainArtifact(n = 6): FixtureSpec {
     },
   };
 }
+
+/** Deterministic pseudo-random floats in [-2, 2) (an LCG: runtime tests import nothing from the compiler). */
+export function seeded(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 4 - 2;
+  }
+  return out;
+}

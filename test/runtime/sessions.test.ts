@@ -5,20 +5,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Session, type RunInputs, type RunOutputs } from '../../runtime/index.js';
-import { addOneArtifact, chainArtifact, removeArtifacts, writeArtifact } from './artifact-fixture.js';
+import { addOneArtifact, chainArtifact, removeArtifacts, seeded, writeArtifact } from './artifact-fixture.js';
 
 afterAll(removeArtifacts);
 
-/** Deterministic pseudo-random floats in [-2, 2). */
-function seeded(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 4 - 2;
-  }
-  return out;
-}
 
 const addOne = writeArtifact(addOneArtifact(37));
 const chain = writeArtifact(chainArtifact(9));
