@@ -23,7 +23,7 @@ opencl:
 deps: $(NODE_MODULES_STAMP)
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 	@touch $@
 
 build: deps dist/.stamp
