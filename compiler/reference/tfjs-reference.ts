@@ -14,7 +14,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Graph } from '../../ir/graph.js';
 import { numElements } from '../../ir/types.js';
 import { detectFormat } from '../frontends/index.js';
-import { fileIOHandler, readModelJson, readTfjsModelFiles, readTfjsModelShards, toModelArtifacts } from '../frontends/model-files.js';
+import { fileIOHandler, readModelJson, readTfjsModelFiles, readTfjsModelShards, toModelArtifacts, type TfjsModelFiles } from '../frontends/model-files.js';
 import { parseKerasModel } from '../frontends/keras-layers.js';
 import { defaultTfOutputs } from '../frontends/tf-ops.js';
 import { signatureOutputs } from '../frontends/tfjs-graph.js';
@@ -90,8 +90,10 @@ export function preprocessFrameTfjs(frame: ReferenceInput, pre: ResolvedPreproce
   });
 }
 
-/** A source model loaded in TensorFlow.js, ready to run repeatedly (loading is not timed with running). */
-export interface TfjsReference {
+/** A source model loaded in its reference engine, ready to run repeatedly (loading is not timed with running). */
+export interface ModelReference {
+  /** The engine, as messages name it: `TensorFlow.js`, `onnxruntime`. */
+  readonly engine: string;
   run(inputs: Record<string, ReferenceInput>): Promise<Record<string, HostTensor>>;
   /**
    * Intermediate values for `edgecl check`'s divergence search: those of `names` (IR value names —
@@ -102,16 +104,37 @@ export interface TfjsReference {
   dispose(): void;
 }
 
+/** The reference of TF.js, GraphDef and Keras models. */
+export type TfjsReference = ModelReference;
+
+export interface TfjsReferenceOptions extends ReferenceOptions {
+  /**
+   * Adjusts the layers model's topology before TF.js loads it, for Keras files saved by Python
+   * Keras where tfjs-layers computes something else (compiler/reference/python-keras-layers.ts).
+   */
+  readonly adjustLayersTopology?: (json: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+}
+
 /**
  * Loads the model at `modelPath` (model.json or its folder) in TensorFlow.js. `run` takes inputs
  * keyed by input name and returns every output, keyed like the IR graph's outputs. With
  * `opts.preprocess`, that input is a `u8` frame preprocessed by `preprocessFrameTfjs` first.
  */
 export async function loadTfjsReference(modelPath: string, opts: ReferenceOptions = {}): Promise<TfjsReference> {
-  await ensureCpuBackend();
   const { path: file, json } = readModelJson(modelPath);
-  const format = detectFormat(json, file);
-  const handler = fileIOHandler(readTfjsModelShards(file, json));
+  return loadTfjsReferenceFromFiles(readTfjsModelShards(file, json), opts);
+}
+
+/**
+ * Like `loadTfjsReference`, for a model already read into memory: a model.json and its shards,
+ * or a GraphDef or Keras file converted to that form by its frontend.
+ */
+export async function loadTfjsReferenceFromFiles(source: TfjsModelFiles, opts: TfjsReferenceOptions = {}): Promise<TfjsReference> {
+  await ensureCpuBackend();
+  const format = detectFormat(source.json, source.path);
+  const adjusted = format === 'tfjs-layers' && opts.adjustLayersTopology ? opts.adjustLayersTopology(source.json) : source.json;
+  const json = adjusted;
+  const handler = fileIOHandler({ ...source, json });
   const pre = opts.preprocess;
   const toTensor = (name: string, t: ReferenceInput): tf.Tensor => {
     if (pre && name === pre.input) return preprocessFrameTfjs(t, pre);
@@ -155,6 +178,7 @@ export async function loadTfjsReference(modelPath: string, opts: ReferenceOption
     const topo = json['modelTopology'] as { node?: { name: string; op: string }[] };
     const computed = new Set((topo.node ?? []).filter((n) => n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name));
     return {
+      engine: 'TensorFlow.js',
       run: (inputs) => execute(inputs, names),
       async capture(inputs, wanted) {
         const have = wanted.filter((n) => computed.has(n.replace(/:\d+$/, '')));
@@ -166,7 +190,7 @@ export async function loadTfjsReference(modelPath: string, opts: ReferenceOption
 
   // Input and output names as the layers frontend names them (for a Sequential model tfjs-layers
   // reports none: its input is `<first layer>_input`, its output the last layer).
-  const kg = parseKerasModel(kerasModelConfig(json), file);
+  const kg = parseKerasModel(kerasModelConfig(json), source.path);
   const inputNames = kg.inputs.map((r) => r.layer);
   const outputNames = kg.outputs.map((r) => r.layer);
   const model = await tfl.loadLayersModel(handler);
@@ -184,6 +208,7 @@ export async function loadTfjsReference(modelPath: string, opts: ReferenceOption
     }
   };
   return {
+    engine: 'TensorFlow.js',
     run: (inputs) => predict(model, inputs, outputNames),
     async capture(inputs, wanted) {
       // A model whose outputs are the wanted layers' outputs (first call of each layer, as the IR names them).

@@ -35,12 +35,12 @@ export type Mutation =
   | { kind: 'graph'; what: 'unname' | 'duplicate' | 'dangle' | 'cycle'; node: number; other: number };
 
 /** Values of the wrong type (or of the right type and absurd). */
-const hostileValue = fc.constantFrom<unknown>(null, 0, -1, 1.5, 1e308, '', 'x', 'NaN', [], [1, 2], {}, { a: 1 }, true, -0);
+export const hostileValue = fc.constantFrom<unknown>(null, 0, -1, 1.5, 1e308, '', 'x', 'NaN', [], [1, 2], {}, { a: 1 }, true, -0);
 /** Numbers that break arithmetic: zero, negative, fractional, huge (products past 2^53), non-finite. */
-const hostileNumber = fc.constantFrom<number | string>(0, -1, -7, 0.5, 2 ** 31, 2 ** 40, 2 ** 53 + 2, 1e300, 'NaN', 'Infinity', '-Infinity', '-1', '0', '4294967296', '9007199254740993');
+export const hostileNumber = fc.constantFrom<number | string>(0, -1, -7, 0.5, 2 ** 31, 2 ** 40, 2 ** 53 + 2, 1e300, 'NaN', 'Infinity', '-Infinity', '-1', '0', '4294967296', '9007199254740993');
 
 /** Strings a model holds in places that select behaviour: dtypes, paddings, formats, activations. */
-const hostileString = fc.constantFrom(
+export const hostileString = fc.constantFrom(
   'int32', 'float32', 'bool', 'string', 'complex64', 'float16', 'uint8', 'DT_INT32', 'DT_STRING', 'DT_BOOL', 'DT_HALF',
   'SAME', 'VALID', 'EXPLICIT', 'NCHW', 'TlDSVw==', 'relu', 'linear', 'channels_first', '../../etc/passwd', '/etc/passwd', 'Const', 'Placeholder', 'Identity',
 );
@@ -133,16 +133,9 @@ function applyMutation(dir: string, m: Mutation): void {
     }
     case 'replace':
     case 'number':
-    case 'string': {
-      const json = parse(text);
-      if (json === undefined) return;
-      let all = slots(json);
-      if (m.kind === 'number') all = all.filter((s) => isNumeric(get(s)));
-      if (m.kind === 'string') all = all.filter((s) => typeof get(s) === 'string');
-      if (all.length > 0) set(all[m.target % all.length]!, m.value);
-      writeFileSync(jsonPath, JSON.stringify(json));
+    case 'string':
+      writeFileSync(jsonPath, mutateJsonText(text, m));
       return;
-    }
     case 'shape': {
       const json = parse(text) as { weightsManifest?: { weights?: { shape?: unknown }[] }[] } | undefined;
       const specs = Array.isArray(json?.weightsManifest) ? json.weightsManifest.flatMap((g) => (Array.isArray(g?.weights) ? g.weights : [])) : [];
@@ -181,6 +174,17 @@ function applyMutation(dir: string, m: Mutation): void {
   }
 }
 
+/** A JSON value replaced somewhere in `text` (kept as it is when an earlier mutation broke the JSON). */
+export function mutateJsonText(text: string, m: Extract<Mutation, { kind: 'replace' | 'number' | 'string' }>): string {
+  const json = parse(text);
+  if (json === undefined) return text;
+  let all = slots(json);
+  if (m.kind === 'number') all = all.filter((s) => isNumeric(get(s)));
+  if (m.kind === 'string') all = all.filter((s) => typeof get(s) === 'string');
+  if (all.length > 0) set(all[m.target % all.length]!, m.value);
+  return JSON.stringify(json);
+}
+
 /** An earlier mutation may have truncated the JSON: later ones then leave it as it is. */
 function parse(text: string): Json | undefined {
   try {
@@ -195,7 +199,7 @@ export interface CaseResult {
   readonly detail: string;
 }
 
-/** Loads (and compiles) one model folder and classifies what happened. */
+/** Loads (and compiles) one model — a folder, or a single model file — and classifies what happened. */
 export function runCase(dir: string, limitMs: number): CaseResult {
   const t0 = performance.now();
   let result: CaseResult;
@@ -233,7 +237,7 @@ export interface FuzzSummary {
   readonly tried: number;
   readonly counts: Record<Outcome, number>;
   /** The first few failing cases (crash or hang), with their mutation. */
-  readonly failures: { mutation: Mutation[]; result: CaseResult }[];
+  readonly failures: { mutation: readonly unknown[]; result: CaseResult }[];
 }
 
 /**
