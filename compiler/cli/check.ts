@@ -1,6 +1,6 @@
 /**
- * `edgecl check`: compile into a temporary folder, run the artifact and the source model in
- * TensorFlow.js on the same inputs (check-inputs.ts), compare every output; when one differs
+ * `edgecl check`: compile into a temporary folder, run the artifact and the source model in its
+ * reference engine (TensorFlow.js; onnxruntime for ONNX) on the same inputs (check-inputs.ts), compare every output; when one differs
  * beyond the tolerance, name the first kernel whose output diverges (divergence.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, type RunOutputs, type SessionOptions } from '../../runtime/index.js';
 import { compileModel, type CompileOptions, type CompileResult } from '../compile.js';
-import { loadTfjsReference, type HostTensor, type ReferenceInput, type TfjsReference } from '../reference/tfjs-reference.js';
+import { loadReference } from '../reference/index.js';
+import type { HostTensor, ModelReference, ReferenceInput } from '../reference/tfjs-reference.js';
 import { checkInputs } from './check-inputs.js';
 import { compareTensors, type Comparison } from './compare.js';
 import { compareProbes, firstDivergence, kernelsBehind, probePoints, type Probe } from './divergence.js';
@@ -70,13 +71,13 @@ export async function cmdCheck(model: string, opts: CheckOptions, out: Out): Pro
     const sessionOpts: SessionOptions = opts.device === undefined ? {} : { device: opts.device };
     const actual = runArtifact(compiled.dir, feeds, sessionOpts, (s) => out(`edgecl: ${compiled.files.plan.kernels.length} kernels on ${s.device.name}`));
 
-    const reference = await loadTfjsReference(model, pre ? { preprocess: pre } : {});
+    const reference = await loadReference(model, pre ? { preprocess: pre } : {});
     const failing: string[] = [];
     try {
       const expected = await reference.run(inputs);
       for (const o of compiled.files.plan.outputs) {
         const ref = expected[o.name];
-        if (!ref) throw new Error(`check: TensorFlow.js returned no output '${o.name}'`);
+        if (!ref) throw new Error(`check: ${reference.engine} returned no output '${o.name}'`);
         const c = compareTensors(actual[o.name]!.data, ref.data, opts.tolerance);
         if (!c.ok) failing.push(o.name);
         out(`  ${o.name} ${dims(o.shape)}: ${errors(c)} ${c.ok ? 'ok' : `ABOVE tolerance ${opts.tolerance}`}`);
@@ -103,7 +104,7 @@ interface SearchContext {
   readonly inputs: Record<string, ReferenceInput>;
   readonly feeds: Record<string, Float32Array | Uint8Array>;
   readonly sessionOpts: SessionOptions;
-  readonly reference: TfjsReference;
+  readonly reference: ModelReference;
   readonly expected: Record<string, HostTensor>;
   readonly failing: readonly string[];
   readonly tolerance: number;
@@ -120,12 +121,12 @@ async function searchDivergence(ctx: SearchContext, out: Out): Promise<void> {
   try {
     refs = await ctx.reference.capture(ctx.inputs, [...new Set(points.map((p) => p.value))]);
   } catch (e) {
-    out(`divergence search skipped: TensorFlow.js could not compute the intermediate values (${(e as Error).message.split('\n')[0]})`);
+    out(`divergence search skipped: ${ctx.reference.engine} could not compute the intermediate values (${(e as Error).message.split('\n')[0]})`);
     return;
   }
   const buffers = [...new Set(points.filter((p) => refs[p.value]).map((p) => p.buffer))];
   if (buffers.length === 0) {
-    out(`divergence search: none of the ${points.length} kernel outputs stands for a node TensorFlow.js can return; nothing to compare`);
+    out(`divergence search: none of the ${points.length} kernel outputs stands for a node ${ctx.reference.engine} can return; nothing to compare`);
     return;
   }
   const debug = compileModel(ctx.model, { ...ctx.compileOpts, output: join(ctx.dir, 'debug'), debugOutputs: buffers });
@@ -139,7 +140,7 @@ async function searchDivergence(ctx: SearchContext, out: Out): Promise<void> {
     (report.shapeMismatches.length > 0 ? `, ${report.shapeMismatches.length} left out (shape no permutation of TF's)` : '');
   out(
     `divergence search (debug build: ${buffers.length} kernel outputs kept in buffers of their own, one run; linear scan in launch order): ` +
-      `${report.probes.length} of ${report.points} kernel output values compared with TensorFlow.js${mismatched}`,
+      `${report.probes.length} of ${report.points} kernel output values compared with ${ctx.reference.engine}${mismatched}`,
   );
 
   const byName = new Map(compiled.optimized.nodes.map((n) => [n.name, n]));
@@ -151,8 +152,8 @@ async function searchDivergence(ctx: SearchContext, out: Out): Promise<void> {
       const again = compareTensors(captured[o]!.data, ctx.expected[o]!.data, tolerance);
       out(
         again.ok
-          ? `  ${o}: the debug build (no buffer reuse) matches TensorFlow.js on all ${compared} values this output depends on and on the output itself: look at buffer reuse (codegen/memory-plan.ts)`
-          : `  ${o}: none of the ${compared} kernel output values compared for this output diverges; the divergence lies in values TensorFlow.js does not name`,
+          ? `  ${o}: the debug build (no buffer reuse) matches ${ctx.reference.engine} on all ${compared} values this output depends on and on the output itself: look at buffer reuse (codegen/memory-plan.ts)`
+          : `  ${o}: none of the ${compared} kernel output values compared for this output diverges; the divergence lies in values ${ctx.reference.engine} does not name`,
       );
       continue;
     }
