@@ -157,9 +157,9 @@ export function loadTfjsGraphModel(files: TfjsModelFiles, options: FrontendOptio
   });
 }
 
-/** The model's folder name, or the file name without `.json` when that says more. */
+/** The model's folder name, or the file name without `.json` (or a GraphDef's `.pb`) when that says more. */
 export function graphNameOf(path: string): string {
-  const base = basename(path).replace(/\.json$/, '');
+  const base = basename(path).replace(/\.(json|pb)$/, '');
   return base === 'model' ? basename(dirname(path)) || 'model' : base;
 }
 

@@ -39,7 +39,7 @@ export const attr = {
   types: (v: readonly string[]): JsonAttr => (v.length ? { list: { type: [...v] } } : { list: {} }),
 };
 
-type JsonNode = { name: string; op: string; input?: string[]; attr?: Record<string, JsonAttr> };
+export type JsonNode = { name: string; op: string; input?: string[]; attr?: Record<string, JsonAttr> };
 
 export type Quantization = 'float16' | 'uint8' | 'uint16';
 
@@ -154,6 +154,19 @@ export class TfjsGraphWriter extends NodeListWriter {
     if (!c) throw new Error(`writer: no const '${name}'`);
     if (!c.quantize) return c.data;
     return quantize(c).decoded;
+  }
+
+  /**
+   * What the graph holds, for writers of other formats (graphdef-writer.ts): the nodes and the
+   * library functions in the converter's JSON form, and every Const's values as TensorFlow.js
+   * decodes them (dequantized), so the other format holds the very same graph.
+   */
+  contents(): { nodes: readonly JsonNode[]; functions: Record<string, unknown>[]; consts: { name: string; dtype: 'float32' | 'int32'; shape: readonly number[]; data: Float32Array | Int32Array }[] } {
+    return {
+      nodes: this.nodes,
+      functions: this.functions.map((f) => f.toJson()),
+      consts: this.consts.map((c) => ({ name: c.name, dtype: c.dtype, shape: c.shape, data: this.decodedValues(c.name) })),
+    };
   }
 
   /** Writes model.json and the shards into `dir`; returns the model.json path. */
