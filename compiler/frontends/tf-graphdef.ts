@@ -115,6 +115,7 @@ function decodeGraphDef(bytes: Uint8Array, path: string): Msg {
       `${path} is not a TensorFlow GraphDef: protobuf decoding failed (${(e as Error).message}). The file is truncated or of another kind; edgecl reads frozen GraphDefs written with graph_def.SerializeToString().`,
     );
   }
+  fillMissingAttrValues(graph);
   const nodes = graph['node'] as DecodedNode[];
   if (nodes.length === 0) {
     throw new FrontendError(`GraphDef file ${path} holds no nodes: the graph is empty, or the file is not a GraphDef.`);
@@ -125,6 +126,26 @@ function decodeGraphDef(bytes: Uint8Array, path: string): Msg {
     ((f['nodeDef'] as DecodedNode[] | undefined) ?? []).forEach((n, i) => checkNode(n, i, path, ` of the function '${fname}'`));
   }
   return graph;
+}
+
+/**
+ * A map entry without its value decodes as null in protobufjs; protobuf's meaning is the default
+ * (empty) AttrValue, which is what the rest of the frontend and protobufjs's JSON printer expect.
+ */
+function fillMissingAttrValues(x: unknown): void {
+  if (Array.isArray(x)) {
+    if (x.length > 0 && typeof x[0] === 'object' && !(x[0] instanceof Uint8Array)) for (const e of x) fillMissingAttrValues(e);
+    return;
+  }
+  if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return;
+  const m = x as Msg;
+  for (const [k, v] of Object.entries(m)) {
+    if (k === 'attr' && v && typeof v === 'object') {
+      const map = v as Record<string, unknown>;
+      for (const key of Object.keys(map)) if (map[key] === null) map[key] = tensorflowSchema().AttrValue.create();
+    }
+    fillMissingAttrValues(v);
+  }
 }
 
 function checkNode(n: DecodedNode, index: number, path: string, where: string): void {
@@ -147,7 +168,7 @@ function rejectSavedModel(bytes: Uint8Array, path: string): void {
     return; // not a SavedModel either: the GraphDef decode reports it
   }
   const metas = (saved['metaGraphs'] as Msg[] | undefined) ?? [];
-  if (metas.length === 0 || !metas.some((m) => m['graphDef'] !== undefined)) return;
+  if (metas.length === 0 || !metas.some((m) => m['graphDef'] != null)) return;
   const tags = metas.flatMap((m) => ((m['metaInfoDef'] as Msg | undefined)?.['tags'] as string[] | undefined) ?? []);
   throw new FrontendError(
     `${path} is a TensorFlow SavedModel (saved_model.pb${tags.length ? `, tags ${[...new Set(tags)].join(', ')}` : ''}), not a frozen GraphDef: its weights live in variables/ apart from the graph. ` +

@@ -277,6 +277,13 @@ describe('user errors name the file', () => {
     expect(pbError(write('nonodes.pb', encodeGraphDef({ versions: { producer: 1 } })))).toMatch(/holds no nodes/);
   });
 
+  it('an attribute map entry without its value reads as the empty AttrValue, not a crash', () => {
+    // GraphDef { node { name: "x" op: "Placeholder" attr { key: "dtype" } } }, bytes by hand.
+    const entry = [0x0a, 0x05, ...Buffer.from('dtype')];
+    const node = [0x0a, 0x01, ...Buffer.from('x'), 0x12, 0x0b, ...Buffer.from('Placeholder'), 0x2a, entry.length, ...entry];
+    expect(pbError(write('nullattr.pb', Uint8Array.from([0x0a, node.length, ...node])))).toMatch(/'x'.*dtype/);
+  });
+
   it('a SavedModel, by content and by name', () => {
     const graph = { node: [{ name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' } } }] };
     expect(pbError(write('saved_model.pb', encodeSavedModel(graph)))).toMatch(/is a TensorFlow SavedModel \(saved_model\.pb, tags serve\).*convert_variables_to_constants_v2.*freeze_graph/);
