@@ -78,7 +78,8 @@ export function encodeSavedModel(graph: Obj, tags: readonly string[] = ['serve']
 }
 
 function tensorProto(c: { name: string; dtype: 'float32' | 'int32'; shape: readonly number[]; data: Float32Array | Int32Array }, enc: ConstEncoding): Obj {
-  const tensorShape = { dim: c.shape.map((d) => ({ size: String(d) })) };
+  // proto3 leaves zero fields out, as TensorFlow writes them (a dim of size 0 is an empty Dim).
+  const tensorShape = { dim: c.shape.map((d) => (d === 0 ? {} : { size: String(d) })) };
   const base = c.dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32';
   const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const need = (ok: boolean, why: string) => {
