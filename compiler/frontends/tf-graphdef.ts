@@ -33,6 +33,9 @@ import { loadTfjsGraphModel } from './tfjs-graph.js';
 /** Protobuf messages are limited to 2 GiB; TensorFlow cannot write a larger GraphDef either. */
 const MAX_GRAPHDEF_BYTES = 2 ** 31;
 
+/** The largest constant edgecl materializes: 1 GiB of float32. */
+const MAX_CONST_ELEMENTS = 2 ** 28;
+
 /** Ops that read or hold variables: their presence means the graph was never frozen. */
 const VARIABLE_OPS = new Set([
   'Variable',
@@ -344,7 +347,8 @@ function tensorBytes(tensor: Msg, shape: readonly number[], what: string): { dty
   }
   const dtype = weightDtype(dt);
   const n = shape.reduce((a, d) => a * d, 1);
-  if (n > 2 ** 31 - 1) throw new FrontendError(`${what} has the shape [${shape.join(',')}], over 2^31 elements.`);
+  // A value list may fill any shape from one value, so the size is bounded here, not by the file.
+  if (n > MAX_CONST_ELEMENTS) throw new FrontendError(`${what} has the shape [${shape.join(',')}] of ${n} elements, more than the ${MAX_CONST_ELEMENTS} (1 GiB of float32) edgecl holds in one constant.`);
   const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
   const content = tensor['tensorContent'] as Uint8Array | undefined;
   if (content && content.byteLength > 0) {

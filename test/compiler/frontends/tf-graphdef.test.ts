@@ -319,6 +319,8 @@ describe('user errors name the file', () => {
     expect(pbError(write('complex.pb', konst('DT_COMPLEX64', { scomplexVal: [1, 2] })))).toMatch(/'bad\/const'.*DT_COMPLEX64/);
     expect(pbError(write('int64.pb', konst('DT_INT64', { int64Val: ['4294967296'] })))).toMatch(/'bad\/const'.*64-bit integer 4294967296, outside the int32 range/);
     expect(pbError(write('content.pb', konst('DT_FLOAT', { tensorContent: new Uint8Array(6) })))).toMatch(/'bad\/const'.*6 bytes of tensor_content.*needs 4/);
+    const huge = encodeGraphDef({ node: [{ name: 'bad/const', op: 'Const', attr: { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '65536' }, { size: '65536' }] }, floatVal: [0] } } } }] });
+    expect(pbError(write('hugeconst.pb', huge))).toMatch(/'bad\/const'.*4294967296 elements, more than/);
   });
 
   it('a file over 2 GiB', () => {
