@@ -24,6 +24,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import protobuf from 'protobufjs';
 import type { Graph } from '../../ir/graph.js';
 import { FrontendError, type FrontendOptions } from './common.js';
 import type { TfjsModelFiles, WeightSpec } from './model-files.js';
@@ -107,9 +108,11 @@ function readGraphDefBytes(path: string): Uint8Array {
 /** Decodes and checks the GraphDef; a SavedModel or a non-GraphDef is a user error. */
 function decodeGraphDef(bytes: Uint8Array, path: string): Msg {
   const s = tensorflowSchema();
-  // A GraphDef has no varint field 1 (its field 1 is the node list), a SavedModel starts with
-  // one (saved_model_schema_version); saved_model.pb is also recognised by name.
-  if (bytes[0] === 0x08 || basename(path) === 'saved_model.pb') rejectSavedModel(bytes, path);
+  // TensorFlow writes fields in number order, so a GraphDef with nodes starts with field 1, the
+  // node list (tag 0x0a); a SavedModel starts with its schema version (0x08) or its meta graphs
+  // (0x12). Anything else, and any saved_model.pb, is checked for a SavedModel first.
+  if (bytes[0] !== 0x0a || basename(path) === 'saved_model.pb') rejectSavedModel(bytes, path);
+  checkTopLevelFields(bytes, path);
   let graph: Msg;
   try {
     graph = s.GraphDef.decode(bytes) as unknown as Msg;
@@ -129,6 +132,42 @@ function decodeGraphDef(bytes: Uint8Array, path: string): Msg {
     ((f['nodeDef'] as DecodedNode[] | undefined) ?? []).forEach((n, i) => checkNode(n, i, path, ` of the function '${fname}'`));
   }
   return graph;
+}
+
+/** GraphDef's fields and their wire types (graph.proto: node, library, version, versions, debug_info). */
+const GRAPHDEF_FIELDS: ReadonlyMap<number, number> = new Map([
+  [1, 2],
+  [2, 2],
+  [3, 0],
+  [4, 2],
+  [5, 2],
+]);
+
+/**
+ * The top level of the file must be GraphDef fields with their wire types. protobufjs decodes
+ * leniently (it skips field number 0 and does not compare wire types), so without this check
+ * another protobuf file, or a damaged one, could decode into a plausible-looking graph.
+ */
+function checkTopLevelFields(bytes: Uint8Array, path: string): void {
+  const r = protobuf.Reader.create(bytes);
+  const WIRE = ['varint', '64-bit', 'length-delimited', 'group start', 'group end', '32-bit', 'type 6', 'type 7'];
+  try {
+    while (r.pos < r.len) {
+      const at = r.pos;
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (GRAPHDEF_FIELDS.get(field) !== wire) {
+        throw new FrontendError(
+          `${path} is not a TensorFlow GraphDef: at byte ${at} it holds field ${field} (${WIRE[wire]}), which a GraphDef does not have. The file is damaged or another kind of protobuf (an ONNX model belongs in a .onnx file).`,
+        );
+      }
+      r.skipType(wire);
+    }
+  } catch (e) {
+    if (e instanceof FrontendError) throw e;
+    throw new FrontendError(`${path} is not a TensorFlow GraphDef: protobuf decoding failed (${(e as Error).message}). The file is truncated or of another kind; edgecl reads frozen GraphDefs written with graph_def.SerializeToString().`);
+  }
 }
 
 /**

@@ -285,6 +285,10 @@ describe('user errors name the file', () => {
     expect(pbError(write('truncated.pb', bytes.subarray(0, bytes.length - 100)))).toMatch(/not a TensorFlow GraphDef: protobuf decoding failed.*truncated/);
     expect(pbError(write('zero.pb', new Uint8Array(0)))).toMatch(/is empty/);
     expect(pbError(write('nonodes.pb', encodeGraphDef({ versions: { producer: 1 } })))).toMatch(/holds no nodes/);
+    // An ONNX ModelProto starts with ir_version (field 1, varint); a GraphDef's field 1 is its node list.
+    expect(pbError(write('onnx.pb', Uint8Array.from([0x08, 0x08, 0x12, 0x04, ...Buffer.from('test'), 0x3a, 0x00])))).toMatch(/not a TensorFlow GraphDef: at byte 0 it holds field 1 \(varint\)/);
+    // protobufjs alone would skip an invalid field number 0 and decode what follows.
+    expect(pbError(write('field0.pb', Uint8Array.from([0x00, 0x00, 0x0a, 0x03, 0x0a, 0x01, 0x78])))).toMatch(/at byte 0 it holds field 0/);
   });
 
   it('an attribute map entry without its value reads as the empty AttrValue, not a crash', () => {
