@@ -149,6 +149,12 @@ const GRAPHDEF_FIELDS: ReadonlyMap<number, number> = new Map([
  * another protobuf file, or a damaged one, could decode into a plausible-looking graph.
  */
 function checkTopLevelFields(bytes: Uint8Array, path: string): void {
+  const head = bytes.subarray(0, 256);
+  if (head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) && head.length >= 8 && bytes[0] !== 0x0a) {
+    throw new FrontendError(
+      `${path} is text, not a binary GraphDef (a GraphDef in protobuf text format, as in .pbtxt?); edgecl reads the binary form: write it with graph_def.SerializeToString() or tf.io.write_graph(..., as_text=False).`,
+    );
+  }
   const r = protobuf.Reader.create(bytes);
   const WIRE = ['varint', '64-bit', 'length-delimited', 'group start', 'group end', '32-bit', 'type 6', 'type 7'];
   try {

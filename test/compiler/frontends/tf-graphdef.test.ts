@@ -279,7 +279,8 @@ describe('user errors name the file', () => {
   };
 
   it('not protobuf, truncated, empty file, no nodes', () => {
-    expect(pbError(write('text.pb', 'node {\n  name: "x"\n  op: "Placeholder"\n}\n'))).toMatch(/not a TensorFlow GraphDef|no name or no op/);
+    expect(pbError(write('text.pb', 'node {\n  name: "x"\n  op: "Placeholder"\n}\n'))).toMatch(/is text, not a binary GraphDef.*as_text=False/);
+    expect(pbError(write('random.pb', Uint8Array.from({ length: 300 }, (_, i) => (i * 7919 + 13) % 251)))).toMatch(/not a TensorFlow GraphDef/);
     const full = writeGraphDef(small(), join(folder('trunc'), 'full.pb'));
     const bytes = readFileSync(full);
     expect(pbError(write('truncated.pb', bytes.subarray(0, bytes.length - 100)))).toMatch(/not a TensorFlow GraphDef: protobuf decoding failed.*truncated/);
