@@ -1,13 +1,15 @@
 /**
  * Frontend entry point: a model path in, a verified IR graph out.
  *
- * Formats: TensorFlow.js graph models and layers models (`model.json` + shards). The format
- * comes from model.json's `format`, else from its topology (`modelTopology.node` → graph
- * model; a Keras config → layers model).
+ * Which frontend reads a path is detect.ts's answer (magic bytes, then the extension). For
+ * TF.js models the kind comes from model.json's `format`, else from its topology
+ * (`modelTopology.node` → graph model; a Keras config → layers model).
  */
 import type { Graph } from '../../ir/graph.js';
 import { FrontendError, type FrontendOptions } from './common.js';
+import { detectModelFile } from './detect.js';
 import { readModelJson, readTfjsModelShards } from './model-files.js';
+import { loadGraphDefModel } from './tf-graphdef.js';
 import { isTfjsGraphModel, loadTfjsGraphModel } from './tfjs-graph.js';
 import { isTfjsLayersModel, loadTfjsLayersModel } from './tfjs-layers.js';
 
@@ -36,6 +38,20 @@ export function detectFormat(json: Readonly<Record<string, unknown>>, file: stri
  * `inputShapes` gives full static shapes for inputs with unknown dimensions (`--input-shape`).
  */
 export function loadModel(path: string, opts: FrontendOptions = {}): Graph {
+  const detected = detectModelFile(path);
+  switch (detected.format) {
+    case 'tfjs':
+      return loadTfjsModel(detected.file, opts);
+    case 'tf-graphdef':
+      return loadGraphDefModel(detected.file, opts);
+    case 'keras-h5':
+    case 'keras-v3':
+    case 'onnx':
+      throw new FrontendError(`${detected.file}: ${detected.format} is not wired yet`);
+  }
+}
+
+function loadTfjsModel(path: string, opts: FrontendOptions): Graph {
   const { path: file, json } = readModelJson(path);
   const format = detectFormat(json, file);
   const files = readTfjsModelShards(file, json);

@@ -11,6 +11,7 @@
  */
 import { detectModelFile } from '../frontends/detect.js';
 import { readTfjsModelFiles } from '../frontends/model-files.js';
+import { readGraphDefAsTfjs } from '../frontends/tf-graphdef.js';
 import { loadOnnxReference } from './onnx-reference.js';
 import { loadTfjsReferenceFromFiles, type ModelReference, type ReferenceOptions } from './tfjs-reference.js';
 
@@ -25,6 +26,7 @@ export async function loadReference(modelPath: string, opts: ReferenceOptions = 
     case 'onnx':
       return loadOnnxReference(file, opts);
     case 'tf-graphdef':
+      return loadTfjsReferenceFromFiles(readGraphDefAsTfjs(file), opts);
     case 'keras-h5':
     case 'keras-v3':
       throw new Error(`reference: ${format} is not wired yet`);
