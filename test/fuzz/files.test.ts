@@ -1,0 +1,66 @@
+/**
+ * Corrupted single-file models (GraphDef, Keras .h5 / .keras, ONNX) never crash or hang the
+ * frontends (see file-fuzz.ts). `make test` runs a few hundred cases per seed file with a fixed
+ * seed; `make fuzz` sets EDGECL_FUZZ_RUNS (and EDGECL_FUZZ_SEED) for a longer run.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCpuBackend } from '../../compiler/reference/tfjs-reference.js';
+import { writeGraphDef } from '../helpers/graphdef-writer.js';
+import { seededData, tempDir } from '../helpers/model-files.js';
+import { attr, TfjsGraphWriter } from '../helpers/tfjs-graph-writer.js';
+import { fuzzFile } from './file-fuzz.js';
+import { runCase, summaryLine } from './frontend-fuzz.js';
+
+const RUNS = Number(process.env['EDGECL_FUZZ_RUNS'] ?? 1000);
+const RNG = Number(process.env['EDGECL_FUZZ_SEED'] ?? 20261128);
+const LIMIT_MS = 10_000;
+
+let root: ReturnType<typeof tempDir>;
+beforeAll(async () => {
+  root = tempDir('edgecl-file-fuzz-');
+  await ensureCpuBackend();
+});
+afterAll(() => root.cleanup());
+
+const T = { T: attr.type('DT_FLOAT') };
+
+/** A small frozen graph: conv + bias + relu6, depthwise, pool, mean, matmul, reshape, softmax. */
+function graphDefSeed(file: string): string {
+  const g = new TfjsGraphWriter();
+  const x = g.placeholder('x', [-1, 7, 6, 3]);
+  const conv = { ...T, strides: attr.ints([1, 2, 1, 1]), padding: attr.s('SAME'), data_format: attr.s('NHWC'), dilations: attr.ints([1, 1, 1, 1]) };
+  const c = g.op('Conv2D', 'conv', [x, g.const('w', seededData(3 * 3 * 3 * 4, 1), [3, 3, 3, 4])], conv);
+  const b = g.op('BiasAdd', 'bias', [c, g.const('b', seededData(4, 2), [4])], { ...T, data_format: attr.s('NHWC') });
+  const r = g.op('Relu6', 'relu', [b], T);
+  const dw = g.op('DepthwiseConv2dNative', 'dw', [r, g.const('dww', seededData(2 * 2 * 4, 3), [2, 2, 4, 1])], { ...conv, padding: attr.s('VALID') });
+  const p = g.op('MaxPool', 'pool', [dw], { ...T, ksize: attr.ints([1, 2, 2, 1]), strides: attr.ints([1, 1, 1, 1]), padding: attr.s('SAME'), data_format: attr.s('NHWC') });
+  const m = g.op('Mean', 'mean', [p, g.ints('axes', [1, 2])], { ...T, keep_dims: attr.b(false), Tidx: attr.type('DT_INT32') });
+  const fc = g.op('MatMul', 'fc', [m, g.const('fcw', seededData(4 * 5, 4), [4, 5])], { ...T, transpose_a: attr.b(false), transpose_b: attr.b(false) });
+  const rs = g.op('Reshape', 'reshape', [fc, g.ints('shape', [-1, 5])], { ...T, Tshape: attr.type('DT_INT32') });
+  g.op('Softmax', 'softmax', [rs], T);
+  return writeGraphDef(g, file);
+}
+
+type Seed = { name: string; file: string; kind: 'protobuf' | 'hdf5' | 'zip'; make: (file: string) => unknown | Promise<unknown>; salt: number };
+
+const SEEDS: Seed[] = [{ name: 'graphdef', file: 'model.pb', kind: 'protobuf', make: graphDefSeed, salt: 11 }];
+
+describe('file fuzzing: corrupted model files give user errors, never crashes or hangs', () => {
+  for (const s of SEEDS) {
+    it(s.name, async () => {
+      const seedFile = join(root.dir, `seed-${s.salt}`, s.file);
+      mkdirSync(join(root.dir, `seed-${s.salt}`), { recursive: true });
+      await s.make(seedFile);
+      // The seed itself must load and compile, or the corruptions test nothing.
+      expect(runCase(seedFile, LIMIT_MS)).toMatchObject({ outcome: 'ok', detail: 'compiled' });
+      const summary = await fuzzFile(s.name, readFileSync(seedFile), s.file, s.kind, join(root.dir, `work-${s.salt}`), RUNS, RNG + s.salt, LIMIT_MS);
+      console.log(summaryLine(summary));
+      for (const f of summary.failures) console.log(`${f.result.outcome} after ${JSON.stringify(f.mutation)}:\n${f.result.detail}`);
+      expect(summary.counts.crash).toBe(0);
+      expect(summary.counts.hang).toBe(0);
+      expect(summary.counts.user).toBeGreaterThan(0);
+    }, 600_000);
+  }
+});
