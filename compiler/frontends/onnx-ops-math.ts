@@ -1,0 +1,115 @@
+/**
+ * ONNX element-wise and reduction ops: unary functions, activations with parameters, binary
+ * arithmetic with NumPy broadcasting (the IR's own rule), Clip, and ReduceMean/Sum/Max/Min/Prod
+ * (axes an attribute before opset 18 — 13 for ReduceSum — an input since).
+ */
+import type { BinaryFn, ReduceFn, UnaryFn } from '../../ir/ops.js';
+import { constValue, type OnnxContext, type OnnxValue } from './onnx-context.js';
+import type { Handler } from './onnx-ops-nn.js';
+
+const out = (ctx: OnnxContext) => ctx.node.outputs[0]!;
+
+function unary(fn: UnaryFn): Handler {
+  return (ctx) => ctx.emit({ op: 'unary', fn }, [ctx.in(0)], 'unary', out(ctx));
+}
+
+function binary(fn: BinaryFn): Handler {
+  return (ctx) => {
+    const a = ctx.in(0);
+    const b = ctx.in(1);
+    // Integer division of constants (shape arithmetic) truncates, as ONNX's integer Div does.
+    if (fn === 'div' && a.kind === 'const' && b.kind === 'const' && a.t.int && b.t.int) {
+      const y = ctx.emit({ op: 'binary', fn }, [a, b], 'div');
+      if (y.kind === 'const') return constValue({ ...y.t, data: y.t.data.map(Math.trunc), int: true });
+    }
+    return ctx.emit({ op: 'binary', fn }, [a, b], fn, out(ctx));
+  };
+}
+
+/** Variadic Max/Min/Sum/Mean (Max and Min take 1..n inputs since opset 8). */
+function variadic(fn: 'max' | 'min'): Handler {
+  return (ctx) => {
+    const n = ctx.node.inputs.length;
+    if (n === 1) return ctx.in(0);
+    let y = ctx.in(0);
+    for (let i = 1; i < n; i++) y = ctx.emit({ op: 'binary', fn }, [y, ctx.in(i)], fn, i === n - 1 ? out(ctx) : undefined);
+    return y;
+  };
+}
+
+const clip: Handler = (ctx) => {
+  const x = ctx.in(0);
+  const lo = ctx.opt(1) ? ctx.constIn(1, 'min').data[0]! : -Infinity;
+  const hi = ctx.opt(2) ? ctx.constIn(2, 'max').data[0]! : Infinity;
+  if (lo === 0 && hi === 6) return ctx.emit({ op: 'unary', fn: { kind: 'relu6' } }, [x], 'relu6', out(ctx));
+  if (lo === 0 && hi === Infinity) return ctx.emit({ op: 'unary', fn: { kind: 'relu' } }, [x], 'relu', out(ctx));
+  let y = x;
+  if (lo > -Infinity) y = ctx.emit({ op: 'binary', fn: 'max' }, [y, ctx.scalar(lo)], 'max', hi === Infinity ? out(ctx) : undefined);
+  if (hi < Infinity) y = ctx.emit({ op: 'binary', fn: 'min' }, [y, ctx.scalar(hi)], 'min', out(ctx));
+  return y;
+};
+
+const SIXTH = 1 / 6;
+const isSixth = (a: number) => Math.abs(a - SIXTH) < 1e-6;
+
+/** max(0, min(1, alpha·x + beta)): the IR's hardSigmoid when alpha = 1/6, beta = 1/2. */
+function hardSigmoidOf(ctx: OnnxContext, x: OnnxValue, alpha: number, beta: number, name?: string): OnnxValue {
+  if (isSixth(alpha) && beta === 0.5) return ctx.emit({ op: 'unary', fn: { kind: 'hardSigmoid' } }, [x], 'hardsigmoid', name);
+  let y = ctx.emit({ op: 'binary', fn: 'mul' }, [x, ctx.scalar(alpha)], 'alpha');
+  y = ctx.emit({ op: 'binary', fn: 'add' }, [y, ctx.scalar(beta)], 'beta');
+  y = ctx.emit({ op: 'binary', fn: 'max' }, [y, ctx.scalar(0)], 'max');
+  return ctx.emit({ op: 'binary', fn: 'min' }, [y, ctx.scalar(1)], 'min', name);
+}
+
+const elu: Handler = (ctx) => {
+  const alpha = ctx.attrs.float('alpha', 1);
+  if (alpha !== 1) ctx.fail(`Elu with alpha ${alpha} is not supported (alpha 1 is)`);
+  return ctx.emit({ op: 'unary', fn: { kind: 'elu' } }, [ctx.in(0)], 'elu', out(ctx));
+};
+
+function reduce(fn: ReduceFn, axesInputSince: number): Handler {
+  return (ctx) => {
+    const x = ctx.in(0);
+    const r = ctx.shapeOf(x).length;
+    const keepDims = ctx.attrs.int('keepdims', 1) === 1;
+    let axes = ctx.opset >= axesInputSince ? ctx.constInts(1, 'axes') : ctx.attrs.ints('axes');
+    if (!axes || axes.length === 0) {
+      if (ctx.attrs.int('noop_with_empty_axes', 0) === 1) return x;
+      axes = Array.from({ length: r }, (_, i) => i);
+    }
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + r : a)))].sort((p, q) => p - q);
+    if (norm.some((a) => a < 0 || a >= r)) ctx.fail(`axes [${axes.join(',')}] are outside rank ${r}`);
+    return ctx.emit({ op: 'reduce', fn, axes: norm, keepDims }, [x], 'reduce', out(ctx));
+  };
+}
+
+export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
+  Relu: unary({ kind: 'relu' }),
+  Sigmoid: unary({ kind: 'sigmoid' }),
+  Tanh: unary({ kind: 'tanh' }),
+  Sqrt: unary({ kind: 'sqrt' }),
+  Exp: unary({ kind: 'exp' }),
+  Log: unary({ kind: 'log' }),
+  Abs: unary({ kind: 'abs' }),
+  Neg: unary({ kind: 'neg' }),
+  Reciprocal: unary({ kind: 'reciprocal' }),
+  Floor: unary({ kind: 'floor' }),
+  Ceil: unary({ kind: 'ceil' }),
+  Elu: elu,
+  LeakyRelu: (ctx) => ctx.emit({ op: 'unary', fn: { kind: 'leakyRelu', alpha: ctx.attrs.float('alpha', 0.01) } }, [ctx.in(0)], 'leakyrelu', out(ctx)),
+  HardSigmoid: (ctx) => hardSigmoidOf(ctx, ctx.in(0), ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5), out(ctx)),
+  HardSwish: (ctx) => ctx.emit({ op: 'unary', fn: { kind: 'hardSwish' } }, [ctx.in(0)], 'hardswish', out(ctx)),
+  PRelu: (ctx) => ctx.emit({ op: 'binary', fn: 'prelu' }, [ctx.in(0), ctx.in(1)], 'prelu', out(ctx)),
+  Clip: clip,
+  Add: binary('add'),
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  Div: binary('div'),
+  Max: variadic('max'),
+  Min: variadic('min'),
+  ReduceMean: reduce('mean', 18),
+  ReduceSum: reduce('sum', 13),
+  ReduceMax: reduce('max', 18),
+  ReduceMin: reduce('min', 18),
+  ReduceProd: reduce('prod', 18),
+};
