@@ -29,6 +29,11 @@ export type Step =
 /** How the main op's first input is read. */
 export type Load =
   | { readonly kind: 'plain' }
+  /**
+   * The input is read through an axis permutation: loaded axis i is stored axis `perm[i]` (the
+   * `transpose` op's convention), so an NCHW graph input feeds an NHWC conv with no transpose kernel.
+   */
+  | { readonly kind: 'transpose'; readonly perm: readonly number[] }
   /** The input is resized on load to `size` (TensorFlow semantics, as the `resize` op). */
   | { readonly kind: 'resize'; readonly mode: 'bilinear' | 'nearest'; readonly coords: ResizeCoords; readonly size: readonly [number, number] }
   /**

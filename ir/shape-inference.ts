@@ -52,6 +52,12 @@ function loadedType(node: string, load: Load, x: TensorType): TensorType {
     throw new ShapeError(node, `fused load: ${msg}`);
   };
   if (load.kind === 'plain') return x;
+  if (load.kind === 'transpose') {
+    const r = x.shape.length;
+    if (load.perm.length !== r || [...load.perm].sort((a, b) => a - b).some((a, i) => a !== i)) fail(`perm [${load.perm.join(',')}] is not a permutation of the axes of ${formatType(x)}`);
+    if (x.dtype !== 'f32') fail(`a transposed input must be f32, got ${formatType(x)}`);
+    return { dtype: 'f32', shape: load.perm.map((a) => x.shape[a]!) };
+  }
   if (x.shape.length !== 4) fail(`a resized input must be NHWC, got ${formatType(x)}`);
   const [n, , , c] = x.shape as [number, number, number, number];
   if (!load.size.every((d) => Number.isInteger(d) && d >= 1)) fail(`size [${load.size.join(',')}] must be positive integers`);

@@ -5,6 +5,8 @@
  * actually stored:
  *
  * - `plain`: the stored element;
+ * - `transpose`: the stored element at the permuted coordinates (loaded axis i is stored axis
+ *   `perm[i]`), so a transpose before the main op is never written (NCHW graph inputs);
  * - `resize`: the element of the smaller (or larger) stored tensor, nearest or bilinear, with
  *   TensorFlow's coordinate conventions (render/resize.ts), so the resized tensor never exists;
  * - `camera`: the same from a `u8 [1,H,W,3]` frame (`uchar*`), channels reordered for BGR, then
@@ -18,7 +20,7 @@
  *
  * The function takes the kernel's own pointer parameters under their own names (`in0`, `W`), so
  * the same expressions work inside it and in the kernel body. Rank: any for a plain load (matmul
- * loads a rank-2 `a`), 4 (NHWC) for resize and camera loads.
+ * loads a rank-2 `a`) and transpose, 4 (NHWC) for resize and camera loads.
  */
 import { IrError, type Shape } from '../../ir/index.js';
 import { paramDeclaration, type EmitContext, type ParamList } from '../kernel-draft.js';
@@ -76,8 +78,9 @@ export function renderLoad(kernel: string, k: KernelOp, p: ParamList, ctx: EmitC
     };
   }
 
-  const shape = load.kind === 'plain' ? src.shape : [src.shape[0]!, load.size[0], load.size[1], src.shape[3]!];
-  if (load.kind !== 'plain' && src.shape.length !== 4) throw new IrError(`node '${k.node.name}': a ${load.kind} load needs an NHWC input, '${xn}' is ${shapeText(src.dtype, src.shape)}`);
+  const shape =
+    load.kind === 'plain' ? src.shape : load.kind === 'transpose' ? load.perm.map((a) => src.shape[a]!) : [src.shape[0]!, load.size[0], load.size[1], src.shape[3]!];
+  if (load.kind !== 'plain' && load.kind !== 'transpose' && src.shape.length !== 4) throw new IrError(`node '${k.node.name}': a ${load.kind} load needs an NHWC input, '${xn}' is ${shapeText(src.dtype, src.shape)}`);
   const name = `${kernel}_load`;
   // Pointers the body reads, so the function takes exactly those parameters.
   const used = new Set<string>();
@@ -98,6 +101,12 @@ export function renderLoad(kernel: string, k: KernelOp, p: ParamList, ctx: EmitC
   if (load.kind === 'plain') {
     what = `x = '${xn}' ${shapeText(src.dtype, src.shape)}`;
     body.push(`float v = ${x}[${flatIndex(at, shape)}];`);
+  } else if (load.kind === 'transpose') {
+    if (load.perm.length !== src.shape.length) throw new IrError(`node '${k.node.name}': a transpose load with perm [${load.perm.join(',')}] needs a rank-${load.perm.length} input, '${xn}' is ${shapeText(src.dtype, src.shape)}`);
+    // Stored axis perm[i] is loaded axis i.
+    const stored = src.shape.map((_, a) => at[load.perm.indexOf(a)]!);
+    what = `x = '${xn}' ${shapeText(src.dtype, src.shape)} read transposed (perm [${load.perm.join(',')}]) as [${shape.join(',')}]`;
+    body.push(`float v = ${x}[${flatIndex(stored, src.shape)}];`);
   } else {
     const [N, H, W, C] = src.shape as [number, number, number, number];
     const [, OH, OW] = shape as [number, number, number, number];

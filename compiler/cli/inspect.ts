@@ -46,6 +46,8 @@ function describeLoad(l: Load, source: string): string {
   switch (l.kind) {
     case 'plain':
       return `plain read of %${source}`;
+    case 'transpose':
+      return `%${source} read transposed: perm [${l.perm.join(', ')}]`;
     case 'resize':
       return `%${source} resized on load: ${l.mode} ${l.coords} → ${l.size[0]}x${l.size[1]}`;
     case 'camera':

@@ -10,7 +10,11 @@
  * - an element-wise chain (`fused` identity with a plain load) contributes all its steps;
  * - a `resize` becomes the load (`{kind: 'resize', …}`) and ends the walk, as does a `fused`
  *   identity with a resize or camera load (the preprocessing pass's camera node), whose load
- *   and steps move into the consumer: at most one resize per load, and steps only after it.
+ *   and steps move into the consumer: at most one resize per load, and steps only after it;
+ * - a `transpose` of an f32 tensor becomes the load (`{kind: 'transpose', perm}`) and ends the
+ *   walk too (the NCHW→NHWC transpose left before the first conv of an ONNX model): steps after
+ *   it run at the loaded (transposed) coordinates, as they did on the transposed tensor. Like every
+ *   walk step it needs the transposed value to have one reader and not be a graph output.
  * The consumer then reads the walk's last input directly; its new load steps come before the
  * ones it had. Example (FastDepth decoder): `pw → resize ×2 → add(skip) → depthwise` becomes
  * `fused(depthwise, load = resize of pw, loadSteps = [add skip])`.
@@ -44,6 +48,9 @@ function walk(ed: GraphEditor, v: string, reader: Node): Walk {
   if (p.op.op === 'resize') {
     const { mode, coords, size } = p.op;
     return { input: p.inputs[0]!, load: { kind: 'resize', mode, coords, size }, steps: [], absorbed: [p] };
+  }
+  if (p.op.op === 'transpose' && p.inputs[0] !== undefined && ed.type(p.inputs[0]).dtype === 'f32' && !ed.constant(p.inputs[0])) {
+    return { input: p.inputs[0], load: { kind: 'transpose', perm: p.op.perm }, steps: [], absorbed: [p] };
   }
   if (p.op.op === 'unary' || p.op.op === 'binary') {
     let best = stop;
@@ -89,6 +96,9 @@ export const fuseLoad: Pass = {
         const w = walk(ed, d.mainInputs[0]!, c);
         // A plain load reads its input as it is: the walk must end at a float tensor.
         if (!w.absorbed.length || (w.load.kind === 'plain' && ed.type(w.input).dtype !== 'f32')) continue;
+        // An element-wise kernel reads a transposed load at its own output coordinates, so the
+        // loaded value must not be broadcast to the output.
+        if (w.load.kind === 'transpose' && d.main.op === 'identity' && ed.type(d.mainInputs[0]!).shape.join() !== ed.type(c.name).shape.join()) continue;
         if (!best || better(w, best.w)) best = { d, w };
       }
       if (!best) continue;

@@ -25,6 +25,10 @@ function applySteps(steps: readonly Step[], v: RefTensor, inputs: readonly RefTe
 function load(op: FusedOp, x: RefTensor): RefTensor {
   const l = op.load;
   if (l.kind === 'plain') return x;
+  if (l.kind === 'transpose') {
+    const shape = l.perm.map((a) => x.shape[a]!);
+    return { shape, data: evaluateOp({ op: 'transpose', perm: l.perm }, [x], shape) };
+  }
   const [n, , , c] = x.shape as [number, number, number, number];
   const outShape = [n, l.size[0], l.size[1], c];
   let src = x;
