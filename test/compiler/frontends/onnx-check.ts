@@ -63,6 +63,7 @@ export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number 
 }
 
 export interface OrtComparison {
+  file: string;
   graph: Graph;
   /** Per graph output, edgecl reference vs onnxruntime. */
   errors: Record<string, number>;
@@ -84,5 +85,5 @@ export async function compareWithOrt(w: OnnxWriter | Uint8Array, seed = 1): Prom
     errors[o] = theirs[o] ? maxRelError(ours[o]!, theirs[o]!) : Infinity;
     outShapes[o] = graph.nodes.find((n) => n.name === o)?.type.shape ?? [];
   }
-  return { graph, errors, shapes: outShapes };
+  return { file, graph, errors, shapes: outShapes };
 }
