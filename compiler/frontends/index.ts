@@ -10,6 +10,7 @@ import { FrontendError, type FrontendOptions } from './common.js';
 import { detectModelFile } from './detect.js';
 import { readModelJson, readTfjsModelShards } from './model-files.js';
 import { loadGraphDefModel } from './tf-graphdef.js';
+import { loadOnnxModel } from './onnx.js';
 import { isTfjsGraphModel, loadTfjsGraphModel } from './tfjs-graph.js';
 import { isTfjsLayersModel, loadTfjsLayersModel } from './tfjs-layers.js';
 
@@ -44,9 +45,10 @@ export function loadModel(path: string, opts: FrontendOptions = {}): Graph {
       return loadTfjsModel(detected.file, opts);
     case 'tf-graphdef':
       return loadGraphDefModel(detected.file, opts);
+    case 'onnx':
+      return loadOnnxModel(detected.file, opts);
     case 'keras-h5':
     case 'keras-v3':
-    case 'onnx':
       throw new FrontendError(`${detected.file}: ${detected.format} is not wired yet`);
   }
 }
