@@ -6,7 +6,7 @@
  *   in-memory model that readGraphDefAsTfjs made (so TF.js really loads it);
  * Const encodings (tensor_content, value lists, one value broadcast over the shape, DT_HALF,
  * DT_BFLOAT16, DT_DOUBLE, DT_INT64), If with a function library, and every user error, which
- * must be one paragraph naming the file.
+ * must be one paragraph naming the file; and a graph in the untidy form TF1 freeze_graph writes.
  */
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ import { ensureCpuBackend, loadTfjsReferenceFromFiles, seededInputs } from '../.
 import type { Graph } from '../../../ir/graph.js';
 import { printGraph } from '../../../ir/printer.js';
 import { evaluateGraph } from '../../../ir/reference/index.js';
-import { encodeGraphDef, encodeSavedModel, writeGraphDef, type GraphDefWriteOptions } from '../../helpers/graphdef-writer.js';
+import { tensorflowSchema } from '../../../compiler/frontends/schema/tensorflow.js';
+import { encodeGraphDef, encodeSavedModel, graphDefBytes, writeGraphDef, type GraphDefWriteOptions } from '../../helpers/graphdef-writer.js';
 import { relativeError } from '../../helpers/frontend-check.js';
 import { seededData, tempDir } from '../../helpers/model-files.js';
 import { attr, TfjsGraphWriter, type JsonAttr } from '../../helpers/tfjs-graph-writer.js';
@@ -121,6 +122,46 @@ describe('GraphDef and TF.js graph model of the same graph', () => {
     expect(w.attr['value']).toEqual({ tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '3' }, { size: '3' }, { size: '3' }, { size: '5' }] } } });
     expect(files.weightSpecs.find((s) => s.name === 'conv/w')).toEqual({ name: 'conv/w', shape: [3, 3, 3, 5], dtype: 'float32' });
     expect(files.weightSpecs.find((s) => s.name === 'flat/shape')).toEqual({ name: 'flat/shape', shape: [3], dtype: 'int32' });
+  });
+});
+
+describe('a graph as TF1 freeze_graph writes it', () => {
+  /**
+   * What a TF1 frozen graph looks like beyond the writer's tidy form: nodes in no particular order
+   * (outputs first), device strings, `_output_shapes` / `_class` attributes, the former variable
+   * read through `w/read` (Identity), a control input, a dangling NoOp, only the deprecated
+   * `version` field.
+   */
+  function tf1Style(): Uint8Array {
+    const g = new TfjsGraphWriter();
+    const x = g.placeholder('input', [-1, 5, 7, 2]);
+    const w = weights(g, 'w', [3, 3, 2, 4]);
+    const read = g.op('Identity', 'w/read', [w], { ...T, _class: attr.strs(['loc:@w']) });
+    const c = g.op('Conv2D', 'conv', [x, read], convAttrs([1, 1, 1, 1]));
+    const b = g.op('BiasAdd', 'bias', [c, weights(g, 'b', [4]), '^input'], { ...T, data_format: attr.s('NHWC') });
+    g.op('Relu', 'out', [b], T);
+    g.op('NoOp', 'init', []);
+    const bytes = graphDefBytes(g);
+    const s = tensorflowSchema().GraphDef;
+    const graph = s.toObject(s.decode(bytes), { longs: String, enums: String }) as { node: Record<string, unknown>[]; versions?: unknown; version?: number };
+    graph.node.reverse();
+    for (const n of graph.node) {
+      n['device'] = '/device:CPU:0';
+      n['attr'] = { ...(n['attr'] as object | undefined), _output_shapes: { list: { shape: [{ unknownRank: true }] } } };
+    }
+    delete graph.versions;
+    graph.version = 27;
+    return encodeGraphDef(graph);
+  }
+
+  it('imports and matches TensorFlow.js', async () => {
+    const dir = folder('tf1');
+    mkdirSync(dir);
+    const pb = join(dir, 'frozen_inference_graph.pb');
+    writeFileSync(pb, tf1Style());
+    const graph = await checkGraphDef(pb);
+    expect(graph.outputs).toEqual(['out']);
+    expect(graph.nodes.map((n) => n.op.op)).toContain('conv2d');
   });
 });
 
