@@ -242,7 +242,12 @@ const resize: Handler = (ctx) => {
     irCoords = (['asymmetric', 'half_pixel', 'align_corners'] as const).find((cand) =>
       [0, 1].every((a) => Array.from({ length: outHW[a]! }, (_, o) => irNearest(o, inShape[a + 2]!, outHW[a]!, cand)).join() === onnxIdx[a]),
     );
-    if (!irCoords) ctx.fail(`nearest resize with coordinate_transformation_mode '${coords}' and nearest_mode '${nearestMode}' from [${h},${w}] to [${outHW.join(',')}] picks pixels no TensorFlow resize picks; edgecl cannot compile it`);
+    if (!irCoords) {
+      // No TensorFlow convention picks these pixels: a nearest resize is a gather of rows, then
+      // of columns, with the source indices computed here.
+      const rows = ctx.emit({ op: 'gather', axis: 2, indices: onnxIdx[0]!.split(',').map(Number) }, [x], 'rows');
+      return ctx.emit({ op: 'gather', axis: 3, indices: onnxIdx[1]!.split(',').map(Number) }, [rows], 'cols', out(ctx));
+    }
   } else if (mode === 'linear') {
     // The IR's conventions use out/in as the scale; a given scale must agree with the sizes.
     if ([2, 3].some((a) => Math.abs(scale[a]! - size[a]! / inShape[a]!) > 1e-6)) {

@@ -3,8 +3,9 @@
  * must be constants after folding; Shape of any value is a constant (every shape is static), so
  * exporters' Shape → Gather → Concat → Reshape chains fold away.
  */
-import { constValue, type OnnxContext, type OnnxValue } from './onnx-context.js';
+import { constValue, type OnnxContext } from './onnx-context.js';
 import type { Handler } from './onnx-ops-nn.js';
+import { dtypeName } from './onnx-tensor.js';
 
 const out = (ctx: OnnxContext) => ctx.node.outputs[0]!;
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -166,6 +167,12 @@ const passThrough: Handler = (ctx) => {
   return ctx.in(0);
 };
 
+/** Inference Dropout is the identity; training mode (opset ≥ 12: input 3, a constant) is not. */
+const dropout: Handler = (ctx) => {
+  if (ctx.opt(2) && ctx.constIn(2, 'training_mode').data[0]) ctx.fail('training_mode is true; edgecl compiles inference graphs only');
+  return passThrough(ctx);
+};
+
 const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 
 const cast: Handler = (ctx) => {
@@ -175,8 +182,9 @@ const cast: Handler = (ctx) => {
     if (FLOAT_TYPES.has(to)) return constValue({ ...x.t, data: to === 1 ? Float64Array.from(Float32Array.from(x.t.data)) : x.t.data, int: false });
     return constValue({ ...x.t, data: to === 9 ? x.t.data.map((v) => (v !== 0 ? 1 : 0)) : x.t.data.map(Math.trunc), int: true });
   }
-  // Run-time tensors are f32 throughout; a cast to a float type is the identity.
-  if (!FLOAT_TYPES.has(to)) ctx.fail(`casting a run-time tensor to data type ${to} is not supported (only to float types)`);
+  // Run-time tensors are f32 throughout: a cast to FLOAT or DOUBLE is the identity; one to a
+  // narrower type would round, which the IR cannot express.
+  if (to !== 1 && to !== 11) ctx.fail(`casting a run-time tensor to ${dtypeName(to)} is not supported (only to FLOAT or DOUBLE)`);
   return x;
 };
 
@@ -241,7 +249,7 @@ export const SHAPE_HANDLERS: Readonly<Record<string, Handler>> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Identity: passThrough,
-  Dropout: passThrough,
+  Dropout: dropout,
   Cast: cast,
   Split: split,
   Pad: pad,

@@ -236,7 +236,8 @@ describe('ONNX shape ops against onnxruntime', () => {
       const w = new OnnxWriter(opset);
       const r = new Rnd(opset);
       const x = w.input('x', [1, 6, 5, 7]);
-      const axes = (name: string, v: number[]) => (opset >= 13 ? { inputs: [w.ints(name, v)], attrs: {} } : { inputs: [], attrs: { axes: attr.ints(v) } });
+      type Spec = { inputs: string[]; attrs: Record<string, ReturnType<typeof attr.i>> };
+      const axes = (name: string, v: number[]): Spec => (opset >= 13 ? { inputs: [w.ints(name, v)], attrs: {} } : { inputs: [], attrs: { axes: attr.ints(v) } });
       const rs = w.node('Reshape', [x, w.ints('shape1', [0, 3, -1, 7])], opset >= 14 ? { allowzero: attr.i(0) } : {});
       const t = w.node('Transpose', [rs], { perm: attr.ints([0, 3, 1, 2]) });
       const u = axes('ua', [0, -1]);
@@ -252,7 +253,7 @@ describe('ONNX shape ops against onnxruntime', () => {
       w.output('gathered');
       w.node('Gather', [x, w.initializer('idx0', [2], [], ONNX_TYPE.INT64)], { axis: attr.i(2) }, { name: 'gathered0' });
       w.output('gathered0');
-      const sp = opset >= 13 ? { inputs: [w.ints('split', [1, 3, 2])], attrs: {} } : { inputs: [], attrs: { split: attr.ints([1, 3, 2]) } };
+      const sp: Spec = opset >= 13 ? { inputs: [w.ints('split', [1, 3, 2])], attrs: {} } : { inputs: [], attrs: { split: attr.ints([1, 3, 2]) } };
       w.node('Split', [x, ...sp.inputs], { ...sp.attrs, axis: attr.i(1) }, { outputs: ['s0', 's1', 's2'], name: 'split' });
       for (const o of ['s0', 's1', 's2']) w.output(o);
       const padInputs = [x, w.ints('pads', [0, 1, 2, 0, 0, 0, 1, 3]), w.initializer('pv', [0.5], [])];
