@@ -1,6 +1,7 @@
 /**
  * Random prologues and epilogues for the fused-kernel properties: loads (plain, resize in every
- * mode × coordinate convention, camera frames in both channel orders) and step lists (every
+ * mode × coordinate convention, camera frames in both channel orders, transposes — NCHW→NHWC and
+ * any other rank-4 permutation) and step lists (every
  * unary function, clamp, every binary function with full / per-channel / scalar / spatially
  * broadcast operands that are constants or activations, either operand order).
  *
@@ -69,6 +70,7 @@ export const stepList = fc.array(stepSpec, { maxLength: 3 });
 export type LoadSpec =
   | { readonly kind: 'plain' }
   | { readonly kind: 'resize'; readonly mode: 'bilinear' | 'nearest'; readonly coords: ResizeCoords; readonly srcH: number; readonly srcW: number }
+  | { readonly kind: 'transpose'; readonly perm: readonly number[] }
   | { readonly kind: 'camera'; readonly mode: 'bilinear' | 'nearest'; readonly coords: ResizeCoords; readonly srcH: number; readonly srcW: number; readonly order: 'rgb' | 'bgr'; readonly scale: readonly number[]; readonly offset: readonly number[] };
 
 const mode = fc.constantFrom<'bilinear' | 'nearest'>('bilinear', 'nearest');
@@ -80,6 +82,11 @@ const camOffset = fc.tuple(...[0, 1, 2].map(() => fc.integer({ min: -8, max: 0 }
 export const loadSpec: fc.Arbitrary<LoadSpec> = fc.oneof(
   fc.constant({ kind: 'plain' as const }),
   fc.record({ kind: fc.constant('resize' as const), mode, coords: fc.constantFrom(...COORDS), srcH: srcSize, srcW: srcSize }),
+  fc.record({
+    kind: fc.constant('transpose' as const),
+    // NCHW → NHWC (the ONNX input case) half the time, else any permutation of 4 axes.
+    perm: fc.oneof(fc.constant([0, 2, 3, 1]), fc.shuffledSubarray([0, 1, 2, 3], { minLength: 4, maxLength: 4 })),
+  }),
   fc.record({ kind: fc.constant('camera' as const), mode, coords: fc.constantFrom(...COORDS), srcH: srcSize, srcW: srcSize, order: fc.constantFrom<'rgb' | 'bgr'>('rgb', 'bgr'), scale: camScale, offset: camOffset }),
 );
 
@@ -94,6 +101,11 @@ export function materializeLoad(batch: Batch, name: string, spec: LoadSpec, load
       return { x: batch.input(name, [n, h, w, c]), load: { kind: 'plain' } };
     case 'resize':
       return { x: batch.input(name, [n, spec.srcH, spec.srcW, c]), load: { kind: 'resize', mode: spec.mode, coords: spec.coords, size: [h, w] } };
+    case 'transpose': {
+      // Stored axis perm[i] holds loaded axis i.
+      const stored = [0, 1, 2, 3].map((a) => loaded[spec.perm.indexOf(a)]!);
+      return { x: batch.input(name, stored), load: { kind: 'transpose', perm: [...spec.perm] } };
+    }
     case 'camera':
       if (n !== 1 || c !== 3) throw new Error(`a camera load needs n = 1 and c = 3, got [${loaded.join(',')}]`);
       return {
