@@ -69,6 +69,12 @@ export class OnnxContext {
   readonly values = new Map<string, OnnxValue>();
   readonly names: NameAllocator;
   private readonly materialized = new Map<ConstTensor, string>();
+  /**
+   * IR value (NCHW, rank 4) → the NHWC value it is the transpose of. Element-wise ops, batch
+   * norm and channel concats of such values run on the NHWC values, so the layout transposes at
+   * import sit only where ONNX semantics need NCHW; the ones left unread are dead code.
+   */
+  private readonly nhwcOf = new Map<string, OnnxValue>();
   /** The node being imported: its name (or first output), op type, inputs, outputs. */
   node = { name: '', opType: '', inputs: [] as string[], outputs: [] as string[] };
   attrs!: Attrs;
@@ -164,6 +170,58 @@ export class OnnxContext {
   /** An IR identity named `name` over `v` (a constant becomes an IR constant first). */
   emitNamed(v: OnnxValue, name: string): void {
     addNode(this.b, name, { op: 'identity' }, [this.irName(v)], name, this.file);
+  }
+
+  /** `x` (NCHW, rank 4) as NHWC: its recorded NHWC form, else a transpose. */
+  toNhwc(x: OnnxValue): OnnxValue {
+    if (x.kind === 'ir') {
+      const t = this.nhwcOf.get(x.name);
+      if (t) return t;
+    }
+    return this.transpose(x, TO_NHWC, 'nhwc');
+  }
+
+  /** `y` (NHWC) back to NCHW, named `name` when given; remembers `y` as its NHWC form. */
+  fromNhwc(y: OnnxValue, name?: string): OnnxValue {
+    const back = this.transpose(y, TO_NCHW, 'nchw', name);
+    if (back.kind === 'ir' && y.kind === 'ir') this.nhwcOf.set(back.name, y);
+    return back;
+  }
+
+  /** Names of the graph's outputs (set by the importer before the nodes). */
+  graphOutputs = new Set<string>();
+
+  /**
+   * Where the ONNX name `name` goes when a value is computed in NHWC and transposed back: on the
+   * NHWC node (so kernels carry ONNX's value names), unless it is a graph output, which must be
+   * the NCHW value itself.
+   */
+  nhwcNames(name: string | undefined): { inner?: string; outer?: string } {
+    if (name === undefined) return {};
+    return this.graphOutputs.has(name) ? { outer: name } : { inner: name };
+  }
+
+  hasNhwc(x: OnnxValue): boolean {
+    return x.kind === 'ir' && this.nhwcOf.has(x.name);
+  }
+
+  /**
+   * An element-wise computation `f` over `xs` (NumPy broadcasting), named `name`. When every
+   * run-time operand has an NHWC form and the result is rank 4, `f` runs on the NHWC forms
+   * (constants of rank ≤ 4 NumPy-aligned to rank 4 and transposed, which folds) and the result
+   * is transposed back; otherwise `f` runs on `xs` as they are.
+   */
+  pointwise(xs: readonly OnnxValue[], f: (xs: OnnxValue[], name?: string) => OnnxValue, name: string): OnnxValue {
+    const runtime = xs.filter((x) => x.kind === 'ir');
+    const rank4 = xs.every((x) => this.shapeOf(x).length <= 4) && xs.some((x) => this.shapeOf(x).length === 4);
+    if (runtime.length === 0 || !rank4 || !runtime.every((x) => this.hasNhwc(x) && this.shapeOf(x).length === 4)) return f([...xs], name);
+    const moved = xs.map((x) => {
+      if (x.kind === 'ir') return this.toNhwc(x);
+      const dims = [...Array<number>(4 - x.t.dims.length).fill(1), ...x.t.dims];
+      return this.transpose(constValue({ ...x.t, dims }), TO_NHWC, 'nhwc');
+    });
+    const { inner, outer } = this.nhwcNames(name);
+    return this.fromNhwc(f(moved, inner), outer);
   }
 
   // Shorthands for the IR ops handlers use most.

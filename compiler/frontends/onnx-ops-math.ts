@@ -10,7 +10,7 @@ import type { Handler } from './onnx-ops-nn.js';
 const out = (ctx: OnnxContext) => ctx.node.outputs[0]!;
 
 function unary(fn: UnaryFn): Handler {
-  return (ctx) => ctx.emit({ op: 'unary', fn }, [ctx.in(0)], 'unary', out(ctx));
+  return (ctx) => ctx.pointwise([ctx.in(0)], ([x], name) => ctx.emit({ op: 'unary', fn }, [x!], 'unary', name), out(ctx));
 }
 
 function binary(fn: BinaryFn): Handler {
@@ -22,7 +22,7 @@ function binary(fn: BinaryFn): Handler {
       const y = ctx.emit({ op: 'binary', fn }, [a, b], 'div');
       if (y.kind === 'const') return constValue({ ...y.t, data: y.t.data.map(Math.trunc), int: true });
     }
-    return ctx.emit({ op: 'binary', fn }, [a, b], fn, out(ctx));
+    return ctx.pointwise([a, b], ([p, q], name) => ctx.emit({ op: 'binary', fn }, [p!, q!], fn, name), out(ctx));
   };
 }
 
@@ -31,22 +31,26 @@ function variadic(fn: 'max' | 'min'): Handler {
   return (ctx) => {
     const n = ctx.node.inputs.length;
     if (n === 1) return ctx.in(0);
-    let y = ctx.in(0);
-    for (let i = 1; i < n; i++) y = ctx.emit({ op: 'binary', fn }, [y, ctx.in(i)], fn, i === n - 1 ? out(ctx) : undefined);
-    return y;
+    const xs = ctx.node.inputs.map((_, i) => ctx.in(i));
+    return ctx.pointwise(xs, (vs, name) => {
+      let y = vs[0]!;
+      for (let i = 1; i < n; i++) y = ctx.emit({ op: 'binary', fn }, [y, vs[i]!], fn, i === n - 1 ? name : undefined);
+      return y;
+    }, out(ctx));
   };
 }
 
 const clip: Handler = (ctx) => {
-  const x = ctx.in(0);
   const lo = ctx.opt(1) ? ctx.constIn(1, 'min').data[0]! : -Infinity;
   const hi = ctx.opt(2) ? ctx.constIn(2, 'max').data[0]! : Infinity;
-  if (lo === 0 && hi === 6) return ctx.emit({ op: 'unary', fn: { kind: 'relu6' } }, [x], 'relu6', out(ctx));
-  if (lo === 0 && hi === Infinity) return ctx.emit({ op: 'unary', fn: { kind: 'relu' } }, [x], 'relu', out(ctx));
-  let y = x;
-  if (lo > -Infinity) y = ctx.emit({ op: 'binary', fn: 'max' }, [y, ctx.scalar(lo)], 'max', hi === Infinity ? out(ctx) : undefined);
-  if (hi < Infinity) y = ctx.emit({ op: 'binary', fn: 'min' }, [y, ctx.scalar(hi)], 'min', out(ctx));
-  return y;
+  return ctx.pointwise([ctx.in(0)], ([x], name) => {
+    if (lo === 0 && hi === 6) return ctx.emit({ op: 'unary', fn: { kind: 'relu6' } }, [x!], 'relu6', name);
+    if (lo === 0 && hi === Infinity) return ctx.emit({ op: 'unary', fn: { kind: 'relu' } }, [x!], 'relu', name);
+    let y = x!;
+    if (lo > -Infinity) y = ctx.emit({ op: 'binary', fn: 'max' }, [y, ctx.scalar(lo)], 'max', hi === Infinity ? name : undefined);
+    if (hi < Infinity) y = ctx.emit({ op: 'binary', fn: 'min' }, [y, ctx.scalar(hi)], 'min', name);
+    return y;
+  }, out(ctx));
 };
 
 const SIXTH = 1 / 6;
@@ -64,7 +68,7 @@ function hardSigmoidOf(ctx: OnnxContext, x: OnnxValue, alpha: number, beta: numb
 const elu: Handler = (ctx) => {
   const alpha = ctx.attrs.float('alpha', 1);
   if (alpha !== 1) ctx.fail(`Elu with alpha ${alpha} is not supported (alpha 1 is)`);
-  return ctx.emit({ op: 'unary', fn: { kind: 'elu' } }, [ctx.in(0)], 'elu', out(ctx));
+  return unary({ kind: 'elu' })(ctx);
 };
 
 function reduce(fn: ReduceFn, axesInputSince: number): Handler {
@@ -96,10 +100,10 @@ export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
   Floor: unary({ kind: 'floor' }),
   Ceil: unary({ kind: 'ceil' }),
   Elu: elu,
-  LeakyRelu: (ctx) => ctx.emit({ op: 'unary', fn: { kind: 'leakyRelu', alpha: ctx.attrs.float('alpha', 0.01) } }, [ctx.in(0)], 'leakyrelu', out(ctx)),
-  HardSigmoid: (ctx) => hardSigmoidOf(ctx, ctx.in(0), ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5), out(ctx)),
-  HardSwish: (ctx) => ctx.emit({ op: 'unary', fn: { kind: 'hardSwish' } }, [ctx.in(0)], 'hardswish', out(ctx)),
-  PRelu: (ctx) => ctx.emit({ op: 'binary', fn: 'prelu' }, [ctx.in(0), ctx.in(1)], 'prelu', out(ctx)),
+  LeakyRelu: (ctx) => unary({ kind: 'leakyRelu', alpha: ctx.attrs.float('alpha', 0.01) })(ctx),
+  HardSigmoid: (ctx) => ctx.pointwise([ctx.in(0)], ([x], name) => hardSigmoidOf(ctx, x!, ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5), name), out(ctx)),
+  HardSwish: unary({ kind: 'hardSwish' }),
+  PRelu: binary('prelu'),
   Clip: clip,
   Add: binary('add'),
   Sub: binary('sub'),

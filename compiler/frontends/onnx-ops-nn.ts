@@ -6,7 +6,7 @@
  * [C·m,1,kh,kw] → [kh,kw,C,m]) by transposes of constants, which fold at import.
  */
 import type { Pads4, Pair, ResizeCoords } from '../../ir/ops.js';
-import { constValue, TO_NCHW, TO_NHWC, type OnnxContext, type OnnxValue } from './onnx-context.js';
+import { constValue, type OnnxContext, type OnnxValue } from './onnx-context.js';
 
 export type Handler = (ctx: OnnxContext) => OnnxValue | OnnxValue[];
 
@@ -20,9 +20,9 @@ function need4d(ctx: OnnxContext, x: OnnxValue, what: string): readonly number[]
 
 /** Wraps an NHWC IR op: x NCHW → NHWC, op(x, ...rest), → NCHW named as the node's output. */
 function nhwc(ctx: OnnxContext, x: OnnxValue, rest: OnnxValue[], op: Parameters<OnnxContext['emit']>[0]): OnnxValue {
-  const t = ctx.transpose(x, TO_NHWC, 'nhwc');
-  const y = ctx.emit(op, [t, ...rest], 'op');
-  return ctx.emit({ op: 'transpose', perm: TO_NCHW }, [y], 'nchw', out(ctx));
+  const { inner, outer } = ctx.nhwcNames(out(ctx));
+  const y = ctx.emit(op, [ctx.toNhwc(x), ...rest], 'op', inner);
+  return ctx.fromNhwc(y, outer);
 }
 
 /**
@@ -123,8 +123,13 @@ const batchNorm: Handler = (ctx) => {
   if (ctx.node.outputs.slice(1).some((o) => o !== '')) ctx.fail('edgecl supports inference BatchNormalization only (one output)');
   const toLast = [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
   const back = [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)];
-  const t = ctx.transpose(x, toLast, 'nhwc');
-  const y = ctx.emit({ op: 'batchNorm', epsilon: ctx.attrs.float('epsilon', 1e-5) }, [t, ctx.in(1), ctx.in(2), ctx.in(3), ctx.in(4)], 'bn');
+  const op = { op: 'batchNorm', epsilon: ctx.attrs.float('epsilon', 1e-5) } as const;
+  const params = [ctx.in(1), ctx.in(2), ctx.in(3), ctx.in(4)];
+  if (r === 4) {
+    const { inner, outer } = ctx.nhwcNames(out(ctx));
+    return ctx.fromNhwc(ctx.emit(op, [ctx.toNhwc(x), ...params], 'bn', inner), outer);
+  }
+  const y = ctx.emit(op, [ctx.transpose(x, toLast, 'nhwc'), ...params], 'bn');
   return ctx.transpose(y, back, 'nchw', out(ctx));
 };
 
@@ -140,7 +145,7 @@ function pool(kind: 'max' | 'avg'): Handler {
     if (d[0] !== 1 || d[1] !== 1) ctx.fail(`dilated pooling is not supported (dilations [${d.join(',')}])`);
     if (ctx.attrs.int('storage_order', 0) !== 0) ctx.fail('storage_order 1 is not supported');
     let pads = resolvePads(ctx, [h!, w!], k, s);
-    let t = ctx.transpose(x, TO_NHWC, 'nhwc');
+    let t = ctx.toNhwc(x);
     if (kind === 'avg' && ctx.attrs.int('count_include_pad', 0) === 1 && pads.some((p) => p > 0)) {
       // The IR's average divides by the in-bounds count; zeros padded first are in bounds.
       t = ctx.emit({ op: 'pad', pads: [[0, 0], [pads[0], pads[2]], [pads[1], pads[3]], [0, 0]], value: 0 }, [t], 'pad');
@@ -158,8 +163,9 @@ function pool(kind: 'max' | 'avg'): Handler {
       });
       pads = [pads[0], pads[1], pads[2] + extra[0]!, pads[3] + extra[1]!];
     }
-    const y = ctx.emit({ op: 'pool2d', kind, window: k, strides: s, pads }, [t], 'pool');
-    return ctx.transpose(y, TO_NCHW, 'nchw', out(ctx));
+    const { inner, outer } = ctx.nhwcNames(out(ctx));
+    const y = ctx.emit({ op: 'pool2d', kind, window: k, strides: s, pads }, [t], 'pool', inner);
+    return ctx.fromNhwc(y, outer);
   };
 }
 

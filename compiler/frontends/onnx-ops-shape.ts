@@ -56,6 +56,11 @@ const concat: Handler = (ctx) => {
   const axis = axisOf(ctx, ctx.attrs.int('axis', 0), r);
   const nonEmpty = inputs.filter((v) => prod(ctx.shapeOf(v)) > 0);
   if (nonEmpty.length === 1) return nonEmpty[0]!;
+  // A channel concat of values held in NHWC is a concat on their last axis.
+  if (r === 4 && axis === 1 && nonEmpty.every((v) => ctx.hasNhwc(v))) {
+    const { inner, outer } = ctx.nhwcNames(out(ctx));
+    return ctx.fromNhwc(ctx.emit({ op: 'concat', axis: 3 }, nonEmpty.map((v) => ctx.toNhwc(v)), 'concat', inner), outer);
+  }
   return ctx.emit({ op: 'concat', axis }, nonEmpty, 'concat', out(ctx));
 };
 

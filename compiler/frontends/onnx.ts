@@ -46,6 +46,7 @@ export function importOnnxModel(model: OnnxModel, opts: FrontendOptions = {}): G
   for (const n of nodes) for (const o of (n['output'] as string[] | undefined) ?? []) reserved.add(o);
   const ctx = new OnnxContext(file, model.opset, typeof graph['name'] === 'string' && graph['name'] ? (graph['name'] as string) : 'onnx', reserved);
 
+  ctx.graphOutputs = new Set(list('output').map((o) => String(o['name'] ?? '')));
   const initNames = new Set<string>();
   for (const t of initializers) {
     const name = String(t['name'] ?? '');
