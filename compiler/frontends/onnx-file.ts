@@ -32,8 +32,9 @@ export function int64(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (v && typeof v === 'object' && 'low' in v && 'high' in v) {
+    // long.js: `high` is signed for int64 and unsigned-as-signed for uint64.
     const l = v as { low: number; high: number; unsigned?: boolean };
-    return l.high * 4294967296 + (l.low >>> 0) - (l.unsigned ? 0 : 0);
+    return (l.unsigned ? l.high >>> 0 : l.high) * 4294967296 + (l.low >>> 0);
   }
   return 0;
 }

@@ -63,7 +63,6 @@ export function decodeTensor(t: Msg, what: string, file: string): ConstTensor {
     data = fromRaw(raw, dtype, n);
   } else {
     data = fromTyped(t, dtype);
-    // A single value is broadcast by nobody in ONNX; an empty field means zero elements.
     if (data.length !== n) {
       throw new FrontendError(`${what} in ${file} holds ${data.length} values; its shape [${dims.join(',')}] needs ${n}.`);
     }

@@ -92,6 +92,19 @@ describe('ONNX files edgecl cannot read', () => {
   });
 });
 
+describe('ONNX graph inputs that are initializers', () => {
+  it('an initializer also listed as a graph input (IR version 3 files) is a constant', async () => {
+    const w = new OnnxWriter(11, 3);
+    const x = w.input('x', [1, 2, 3, 3]);
+    w.input('k', [2, 1, 1]);
+    w.node('Mul', [x, w.initializer('k', [0.5, -2], [2, 1, 1])], {}, { name: 'y' });
+    w.output('y');
+    const { graph, errors } = await compareWithOrt(w);
+    expect(graph.inputs.map((i) => i.name)).toEqual(['x']);
+    expect(errors['y']).toBeLessThan(1e-6);
+  });
+});
+
 describe('ONNX external data', () => {
   it('weights in a file beside the model load and match onnxruntime', async () => {
     const w = new OnnxWriter(13);
