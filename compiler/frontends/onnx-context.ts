@@ -130,7 +130,9 @@ export class OnnxContext {
     if (v.kind === 'ir') return v.name;
     let name = this.materialized.get(v.t);
     if (!name) {
-      name = this.names.fresh(`${this.node.outputs[0] || this.node.name}/const`);
+      // An initializer used as it is keeps its ONNX name; folded tensors get a derived one.
+      const own = this.initializerNames.get(v.t);
+      name = own !== undefined && !this.b.has(own) ? own : this.names.fresh(`${this.node.outputs[0] || this.node.name}/const`);
       const f32 = Float32Array.from(v.t.data);
       this.b.constant(name, f32, [...v.t.dims]);
       this.materialized.set(v.t, name);
@@ -138,11 +140,8 @@ export class OnnxContext {
     return name;
   }
 
-  /** Registers a constant the graph itself names (an initializer), reusing that name in the IR. */
-  nameConstant(t: ConstTensor, name: string): void {
-    this.materialized.set(t, name);
-    this.b.constant(name, Float32Array.from(t.data), [...t.dims]);
-  }
+  /** Initializers by tensor: their ONNX names, used when one becomes an IR constant. */
+  readonly initializerNames = new Map<ConstTensor, string>();
 
   /**
    * Applies one IR op. All-constant inputs fold (int-ness kept when every input is integer);

@@ -51,7 +51,9 @@ export function importOnnxModel(model: OnnxModel, opts: FrontendOptions = {}): G
   for (const t of initializers) {
     const name = String(t['name'] ?? '');
     initNames.add(name);
-    ctx.values.set(name, constValue(decodeTensor(t, `initializer '${name}'`, file)));
+    const tensor = decodeTensor(t, `initializer '${name}'`, file);
+    ctx.initializerNames.set(tensor, name);
+    ctx.values.set(name, constValue(tensor));
   }
   const inputs = list('input').filter((i) => !initNames.has(String(i['name'] ?? '')));
   checkInputShapeNames(opts, inputs.map((i) => String(i['name'])), file);
