@@ -41,6 +41,11 @@ export class Hdf5Group {
     if (bytes.length < 8 || !HDF5_MAGIC.every((b, i) => bytes[i] === b)) {
       throw new FrontendError(`${where} is not an HDF5 file: it does not start with the HDF5 signature \\x89HDF\\r\\n\\x1a\\n.`);
     }
+    const eof = endOfFileAddress(bytes);
+    if (eof === 'short') throw new FrontendError(`${where} is truncated: it ends inside its HDF5 superblock.`);
+    if (eof !== undefined && eof > bytes.length) {
+      throw new FrontendError(`${where} is truncated: its HDF5 superblock says the file is ${eof} bytes long, but it holds ${bytes.length}.`);
+    }
     const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const f = guard(where, 'its superblock and root group', () => new jsfive.File(buf, where));
     return new Hdf5Group(f, '/', where);
@@ -54,8 +59,12 @@ export class Hdf5Group {
   has(path: string): boolean {
     try {
       return this.g.get(path) != null;
-    } catch {
-      return false;
+    } catch (e) {
+      // jsfive says "<name> not found in group" for a missing member; anything else is damage.
+      if (/not found in group/.test(String((e as Error)?.message ?? e))) return false;
+      return guard(this.where, `${join(this.path, path)}`, () => {
+        throw e;
+      });
     }
   }
 
@@ -131,6 +140,31 @@ export class Hdf5Group {
     const attrs = guard(this.where, `the attributes of ${this.path}`, () => this.g.attrs);
     return Object.prototype.hasOwnProperty.call(attrs, name) ? attrs[name] : undefined;
   }
+}
+
+/**
+ * The end-of-file address the superblock records (HDF5 file format spec, "Superblock"), or
+ * 'short' when the file ends before it, undefined for a superblock version not known here.
+ * Versions 0/1: 24 (+4 for version 1) bytes of fixed fields, then base, free-space, end-of-file
+ * addresses; versions 2/3: 12 bytes, then base, extension, end-of-file addresses.
+ */
+function endOfFileAddress(bytes: Uint8Array): number | 'short' | undefined {
+  if (bytes.length < 16) return 'short';
+  const version = bytes[8]!;
+  let sizeOfOffsets: number;
+  let at: number;
+  if (version === 0 || version === 1) {
+    sizeOfOffsets = bytes[13]!;
+    at = (version === 0 ? 24 : 28) + 2 * sizeOfOffsets;
+  } else if (version === 2 || version === 3) {
+    sizeOfOffsets = bytes[9]!;
+    at = 12 + 2 * sizeOfOffsets;
+  } else return undefined;
+  if (sizeOfOffsets !== 4 && sizeOfOffsets !== 8) return undefined;
+  if (at + sizeOfOffsets > bytes.length) return 'short';
+  let v = 0;
+  for (let i = sizeOfOffsets - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
+  return v;
 }
 
 function join(a: string, b: string): string {

@@ -101,6 +101,8 @@ function normalizeLayer(l: unknown, i: number, file: string, functional: boolean
     delete config['batch_shape'];
     delete config['ragged'];
   }
+  // tf.keras writes BatchNormalization's axis as a list ([3]); tfjs-layers takes one integer.
+  if (l['class_name'] === 'BatchNormalization' && Array.isArray(config['axis']) && config['axis'].length === 1) config['axis'] = config['axis'][0];
   const out: Json = { name, class_name: l['class_name'], config };
   if (functional) out['inbound_nodes'] = inboundNodes(l['inbound_nodes'], name, file);
   return out;

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import * as h5wasm from 'h5wasm/node';
+import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { toSnakeCase } from '../../compiler/frontends/keras-file-config.js';
 
