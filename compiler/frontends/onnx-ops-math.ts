@@ -26,16 +26,16 @@ function binary(fn: BinaryFn): Handler {
   };
 }
 
-/** Variadic Max/Min/Sum/Mean (Max and Min take 1..n inputs since opset 8). */
-function variadic(fn: 'max' | 'min'): Handler {
+/** Variadic Max/Min/Sum/Mean (1..n inputs, broadcasting): a chain of binary ops. */
+function variadic(fn: 'max' | 'min' | 'add', mean = false): Handler {
   return (ctx) => {
     const n = ctx.node.inputs.length;
     if (n === 1) return ctx.in(0);
     const xs = ctx.node.inputs.map((_, i) => ctx.in(i));
     return ctx.pointwise(xs, (vs, name) => {
       let y = vs[0]!;
-      for (let i = 1; i < n; i++) y = ctx.emit({ op: 'binary', fn }, [y, vs[i]!], fn, i === n - 1 ? name : undefined);
-      return y;
+      for (let i = 1; i < n; i++) y = ctx.emit({ op: 'binary', fn }, [y, vs[i]!], fn, i === n - 1 && !mean ? name : undefined);
+      return mean ? ctx.emit({ op: 'binary', fn: 'mul' }, [y, ctx.scalar(1 / n)], 'mean', name) : y;
     }, out(ctx));
   };
 }
@@ -111,6 +111,8 @@ export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
   Div: binary('div'),
   Max: variadic('max'),
   Min: variadic('min'),
+  Sum: variadic('add'),
+  Mean: variadic('add', true),
   ReduceMean: reduce('mean', 18),
   ReduceSum: reduce('sum', 13),
   ReduceMax: reduce('max', 18),

@@ -60,6 +60,28 @@ describe('ONNX convolutions against onnxruntime', () => {
     }
   });
 
+  it('element-wise ops, batch norm, pools and concats on conv outputs (computed in NHWC at import) with per-channel constants', async () => {
+    const w = new OnnxWriter(13);
+    const r = new Rnd(77);
+    const x = w.input('x', [1, 3, 9, 7]);
+    const conv = (i: string, c: number, m: number, name: string) => w.node('Conv', [i, w.initializer(`${name}.w`, r.floats(m * c * 9), [m, c, 3, 3])], { pads: attr.ints([1, 1, 1, 1]) }, { name });
+    const a = conv(x, 3, 5, 'a');
+    const b = conv(x, 3, 5, 'b');
+    let y = w.node('Add', [a, w.initializer('bias', r.floats(5), [5, 1, 1])]);
+    y = w.node('PRelu', [y, w.initializer('slope', r.floats(5), [5, 1, 1])]);
+    y = w.node('Mul', [y, w.initializer('scale', r.floats(5), [1, 5, 1, 1])]);
+    y = w.node('Sum', [y, b, w.initializer('s', [0.25], [])]);
+    y = w.node('BatchNormalization', [y, ...['g', 'be', 'mu', 'v'].map((n) => w.initializer(n, r.floats(5, 0.5, 1.5), [5]))]);
+    y = w.node('Concat', [y, w.node('Sigmoid', [b])], { axis: attr.i(1) });
+    y = w.node('Clip', [y, w.initializer('lo', [-0.5], []), w.initializer('hi', [0.7], [])]);
+    y = w.node('MaxPool', [y], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }, { name: 'pooled' });
+    w.output('pooled');
+    // A reader that needs NCHW (Flatten) next to NHWC ones.
+    w.node('Flatten', [y], {}, { name: 'flat' });
+    w.output('flat');
+    await expectMatches(w, 'nhwc chain');
+  });
+
   it('ConvTranspose: strides, pads, output_padding, output_shape, bias', async () => {
     for (let seed = 0; seed < 10; seed++) {
       const r = new Rnd(100 + seed);
@@ -190,7 +212,7 @@ describe('ONNX element-wise and reductions against onnxruntime', () => {
     await expectMatches(w, 'unary');
   });
 
-  it('binary ops with broadcasting, variadic Max/Min', async () => {
+  it('binary ops with broadcasting, variadic Max/Min/Sum/Mean', async () => {
     const w = new OnnxWriter(13);
     const r = new Rnd(6);
     const a = w.input('a', [2, 3, 4, 5]);
@@ -198,7 +220,7 @@ describe('ONNX element-wise and reductions against onnxruntime', () => {
     const k = w.initializer('k', r.floats(5, 0.5, 1.5), [5]);
     const outs = [
       w.node('Add', [a, b]), w.node('Sub', [b, a]), w.node('Mul', [a, k]), w.node('Div', [a, k]),
-      w.node('Max', [a, b, k]), w.node('Min', [a, b]), w.node('Max', [a]),
+      w.node('Max', [a, b, k]), w.node('Min', [a, b]), w.node('Max', [a]), w.node('Sum', [a, b, k]), w.node('Mean', [b, a]),
     ];
     w.node('Concat', outs, { axis: attr.i(1) }, { name: 'y' });
     w.output('y');
