@@ -4,9 +4,12 @@
  *
  * ONNX semantics are imported literally on NCHW values: graph inputs and outputs keep ONNX's
  * names and NCHW shapes, and each op the IR defines on NHWC (conv, pool, resize, batch norm) is
- * wrapped in transposes, which the canonical sink-transposes pass cancels between neighbours —
- * the same clean-up onnx-tf graphs get — so a conv net compiles to the kernels of its NHWC twin
- * with one transpose at the input and one at the output. Constant subgraphs fold at import.
+ * wrapped in transposes. The importer remembers which NCHW values are transposes of NHWC ones,
+ * and runs element-wise ops, batch norm, pools and channel concats of those in NHWC, so the
+ * transposes it leaves readable sit only where ONNX semantics need NCHW (a Flatten, a Reshape,
+ * the graph output); sink-transposes cancels what is left, as for onnx-tf graphs, and a conv net
+ * compiles to the kernels of its NHWC twin. Constant subgraphs fold at import through the IR's
+ * own float64 reference interpreter (onnx-context.ts).
  *
  * Rejected with one paragraph naming the file (and node or tensor): what is not an ONNX
  * protobuf, a model without a graph, an opset outside 11–21, ops of other domains, ops edgecl
