@@ -118,8 +118,15 @@ function keras3Value(v: unknown, module: string): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keras3Value(x, module)]));
 }
 
-function keras3LayerConfig(c: Json): Json {
-  const out: Json = {};
+/** Config keys Keras 3.6 writes that tfjs-layers has no use for (the reader must tolerate them). */
+const KERAS3_EXTRA: Readonly<Record<string, Json>> = {
+  Conv2D: { groups: 1 },
+  Dense: { lora_rank: null },
+  BatchNormalization: { synchronized: false },
+};
+
+function keras3LayerConfig(c: Json, cls: string): Json {
+  const out: Json = { ...KERAS3_EXTRA[cls] };
   for (const [k, v] of Object.entries(c)) {
     if (k === 'batch_input_shape') continue;
     out[k] = k.endsWith('_initializer') ? keras3Value(v, 'keras.initializers') : keras3Value(v, 'keras');
@@ -150,7 +157,7 @@ function keras3Config(model: tfl.LayersModel): Json {
     const rest = layers.map((l) => ({
       module: 'keras.layers',
       class_name: l['class_name'],
-      config: keras3LayerConfig(l['config'] as Json),
+      config: keras3LayerConfig(l['config'] as Json, l['class_name'] as string),
       registered_name: null,
       build_config: { input_shape: null },
     }));
@@ -162,7 +169,7 @@ function keras3Config(model: tfl.LayersModel): Json {
       return {
         module: 'keras.layers',
         class_name: 'InputLayer',
-        config: { batch_shape: c['batch_input_shape'], dtype: 'float32', sparse: false, name: l['name'] },
+        config: { batch_shape: c['batch_input_shape'], dtype: 'float32', sparse: false, ragged: false, name: l['name'] },
         registered_name: null,
         name: l['name'],
         inbound_nodes: [],
@@ -173,7 +180,7 @@ function keras3Config(model: tfl.LayersModel): Json {
       // Merge layers take their inputs as one list argument; others one tensor.
       return { args: tensors.length === 1 ? [tensors[0]] : [tensors], kwargs: {} };
     });
-    return { module: 'keras.layers', class_name: l['class_name'], config: keras3LayerConfig(c), registered_name: null, build_config: { input_shape: null }, name: l['name'], inbound_nodes: nodes };
+    return { module: 'keras.layers', class_name: l['class_name'], config: keras3LayerConfig(c, l['class_name'] as string), registered_name: null, build_config: { input_shape: null }, name: l['name'], inbound_nodes: nodes };
   });
   return {
     module: 'keras.src.models.functional',
