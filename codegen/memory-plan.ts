@@ -254,18 +254,35 @@ export function isAliasDraft(x: unknown): x is AliasDraft {
   return typeof x === 'object' && x !== null && 'alias' in x && 'of' in x;
 }
 
+/** Ops whose output may itself be an alias of another value (or a slice of one). */
+const MAY_ALIAS = new Set<Op['op']>(['reshape', 'identity', 'transpose', 'slice', 'gather', 'tile']);
+
+/**
+ * Whether graph output `out`, a reshape of `x`, may name `x`'s bytes: `x` must be a kernel's own
+ * output (not an alias, not a graph input, output or constant) that no concat stores as a slice
+ * of its buffer. The buffer of `x` then becomes the output's dedicated buffer, and the kernel that
+ * computes `x` writes the graph output directly (an ONNX model's NHWC→NCHW transpose of a
+ * one-channel output is such a reshape).
+ */
+function outputMayAlias(g: EmitContext['values']['graph'], x: string): boolean {
+  const producer = g.nodes.find((n) => n.name === x);
+  if (!producer || MAY_ALIAS.has(producer.op.op) || g.outputs.includes(x)) return false;
+  return !g.nodes.some((n) => n.op.op === 'concat' && n.inputs.includes(x));
+}
+
 /**
  * Reshape and identity lower to an alias — NHWC tensors are contiguous, so the output is the
  * input's bytes under another shape — except where the bytes must be copied: the input is a
  * graph input (the caller's buffer) or a constant (in the read-only weights buffer), or the output
- * is a graph output (which needs its own buffer). Also used for data-movement ops whose index map
- * is the identity (a transpose that moves only extent-1 axes; kernels/gather-copy).
+ * is a graph output whose input cannot give up its buffer to it (`outputMayAlias`). Also used for
+ * data-movement ops whose index map is the identity (a transpose that moves only extent-1 axes;
+ * kernels/gather-copy).
  */
 export function lowerReshapeOrAlias<O extends Op>(copy: (node: Node, op: O, ctx: EmitContext) => KernelDraft): (node: Node, op: O, ctx: EmitContext) => KernelDraft | AliasDraft {
   return (node, op, ctx) => {
     const x = node.inputs[0]!;
     const g = ctx.values.graph;
-    const mustCopy = ctx.values.isConstant(x) || g.inputs.some((i) => i.name === x) || g.outputs.includes(node.name);
+    const mustCopy = ctx.values.isConstant(x) || g.inputs.some((i) => i.name === x) || (g.outputs.includes(node.name) && !outputMayAlias(g, x));
     if (mustCopy) return copy(node, op, ctx);
     const tx = ctx.values.type(x);
     // Shape inference guarantees this; an alias of other bytes would corrupt memory silently.
