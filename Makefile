@@ -5,7 +5,7 @@ NODE_MODULES_STAMP := node_modules/.package-lock.json
 OPENCL_STAMP := /etc/OpenCL/vendors
 SOURCES := $(shell find ir compiler codegen runtime examples bench -name '*.ts' 2>/dev/null)
 
-.PHONY: all setup opencl deps build demo test typecheck clean real-models fuzz
+.PHONY: all setup opencl deps build demo test typecheck clean real-models fuzz bench-onnx
 
 all: build
 
@@ -58,6 +58,10 @@ $(HUMAN_MODELS):
 
 real-models: setup build $(HUMAN_MODELS)
 	node dist/bench/real-models/run.js
+
+# FastDepth as ONNX (seeded weights), edgecl next to onnxruntime-node (CPU) on the same file.
+bench-onnx: setup build
+	node dist/bench/onnx-side-by-side.js
 
 test: setup build
 	npx tsc -p tsconfig.test.json
