@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { hostileNumber, hostileString, hostileValue, mutateJsonText, runCase, type FuzzSummary, type Mutation, type Outcome } from './frontend-fuzz.js';
+import { fraction, hostileNumber, hostileString, hostileValue, mutateJsonText, runCase, type FuzzSummary, type Mutation, type Outcome } from './frontend-fuzz.js';
 
 export type FileMutation =
   | { kind: 'truncate'; at: number }
@@ -35,7 +35,8 @@ export type FileMutation =
   | { kind: 'proto-dup'; target: number }
   | { kind: 'zip-json'; mutation: Extract<Mutation, { kind: 'replace' | 'number' | 'string' }> };
 
-const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+/** Where in the file, as a fraction of its length. */
+const position = fraction;
 const someBytes = fc.oneof(
   fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
   fc.constantFrom([0xff, 0xff, 0xff, 0xff], [0, 0, 0, 0], [0x7f, 0x7f, 0x7f, 0x7f], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),

@@ -3,11 +3,12 @@
  * frontends (see file-fuzz.ts). `make test` runs a few hundred cases per seed file with a fixed
  * seed; `make fuzz` sets EDGECL_FUZZ_RUNS (and EDGECL_FUZZ_SEED) for a longer run.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCpuBackend } from '../../compiler/reference/tfjs-reference.js';
 import { writeGraphDef } from '../helpers/graphdef-writer.js';
+import { attr as onnxAttr, OnnxWriter } from '../helpers/onnx-writer.js';
 import { seededData, tempDir } from '../helpers/model-files.js';
 import { attr, TfjsGraphWriter } from '../helpers/tfjs-graph-writer.js';
 import { fuzzFile } from './file-fuzz.js';
@@ -43,9 +44,32 @@ function graphDefSeed(file: string): string {
   return writeGraphDef(g, file);
 }
 
+/** A small ONNX net (opset 13): conv + BN + relu, depthwise, grouped conv, pool, resize, add, concat, reshape, softmax. */
+function onnxSeed(file: string): void {
+  const g = new OnnxWriter(13);
+  const conv = (x: string, name: string, oihw: number[], seed: number, attrs: Record<string, ReturnType<typeof onnxAttr.i>> = {}) =>
+    g.node('Conv', [x, g.initializer(`${name}.w`, seededData(oihw.reduce((a, b) => a * b, 1), seed), oihw), g.initializer(`${name}.b`, seededData(oihw[0]!, seed + 1), [oihw[0]!])], { kernel_shape: onnxAttr.ints(oihw.slice(2)), ...attrs }, { name });
+  const x = g.input('x', [1, 3, 9, 7]);
+  const c0 = conv(x, 'conv0', [6, 3, 3, 3], 1, { strides: onnxAttr.ints([2, 2]), pads: onnxAttr.ints([1, 1, 1, 1]) });
+  const bn = g.node('BatchNormalization', [c0, ...['s', 'b', 'm', 'v'].map((k, i) => g.initializer(`bn.${k}`, seededData(6, 10 + i, k === 'v' ? 0.5 : -1, 1.5), [6]))], { epsilon: onnxAttr.f(1e-5) });
+  const r = g.node('Relu', [bn]);
+  const dw = conv(r, 'dw', [6, 1, 3, 3], 3, { group: onnxAttr.i(6), pads: onnxAttr.ints([1, 1, 1, 1]) });
+  const grp = conv(dw, 'grp', [4, 3, 1, 1], 5, { group: onnxAttr.i(2) });
+  const pool = g.node('MaxPool', [grp], { kernel_shape: onnxAttr.ints([2, 2]), strides: onnxAttr.ints([2, 2]) });
+  const up = g.node('Resize', [pool, '', g.initializer('scales', [1, 1, 2, 2], [4])], { mode: onnxAttr.s('nearest') });
+  const cat = g.node('Concat', [up, g.node('Slice', [grp, g.ints('st', [0, 0]), g.ints('en', [4, 4]), g.ints('ax', [2, 3])])], { axis: onnxAttr.i(1) });
+  const flat = g.node('Reshape', [cat, g.ints('shape', [1, -1])]);
+  g.node('Softmax', [flat], { axis: onnxAttr.i(-1) }, { name: 'y' });
+  g.output('y');
+  writeFileSync(file, g.bytes());
+}
+
 type Seed = { name: string; file: string; kind: 'protobuf' | 'hdf5' | 'zip'; make: (file: string) => unknown | Promise<unknown>; salt: number };
 
-const SEEDS: Seed[] = [{ name: 'graphdef', file: 'model.pb', kind: 'protobuf', make: graphDefSeed, salt: 11 }];
+const SEEDS: Seed[] = [
+  { name: 'graphdef', file: 'model.pb', kind: 'protobuf', make: graphDefSeed, salt: 11 },
+  { name: 'onnx', file: 'model.onnx', kind: 'protobuf', make: onnxSeed, salt: 12 },
+];
 
 describe('file fuzzing: corrupted model files give user errors, never crashes or hangs', () => {
   for (const s of SEEDS) {
