@@ -11,6 +11,7 @@ import { detectModelFile } from './detect.js';
 import { readModelJson, readTfjsModelShards } from './model-files.js';
 import { loadGraphDefModel } from './tf-graphdef.js';
 import { loadOnnxModel } from './onnx.js';
+import { loadKerasFile } from './keras-file.js';
 import { isTfjsGraphModel, loadTfjsGraphModel } from './tfjs-graph.js';
 import { isTfjsLayersModel, loadTfjsLayersModel } from './tfjs-layers.js';
 
@@ -49,7 +50,7 @@ export function loadModel(path: string, opts: FrontendOptions = {}): Graph {
       return loadOnnxModel(detected.file, opts);
     case 'keras-h5':
     case 'keras-v3':
-      throw new FrontendError(`${detected.file}: ${detected.format} is not wired yet`);
+      return loadKerasFile(detected.file, opts);
   }
 }
 

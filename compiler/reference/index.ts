@@ -12,6 +12,8 @@
 import { detectModelFile } from '../frontends/detect.js';
 import { readTfjsModelFiles } from '../frontends/model-files.js';
 import { readGraphDefAsTfjs } from '../frontends/tf-graphdef.js';
+import { readKerasFileAsTfjs } from '../frontends/keras-file.js';
+import { pythonKerasTopology } from './python-keras-layers.js';
 import { loadOnnxReference } from './onnx-reference.js';
 import { loadTfjsReferenceFromFiles, type ModelReference, type ReferenceOptions } from './tfjs-reference.js';
 
@@ -29,6 +31,6 @@ export async function loadReference(modelPath: string, opts: ReferenceOptions = 
       return loadTfjsReferenceFromFiles(readGraphDefAsTfjs(file), opts);
     case 'keras-h5':
     case 'keras-v3':
-      throw new Error(`reference: ${format} is not wired yet`);
+      return loadTfjsReferenceFromFiles(readKerasFileAsTfjs(file), { ...opts, adjustLayersTopology: pythonKerasTopology });
   }
 }
