@@ -6,6 +6,7 @@
 import { constValue, type OnnxContext } from './onnx-context.js';
 import type { Handler } from './onnx-ops-nn.js';
 import { dtypeName } from './onnx-tensor.js';
+import { cropNegativePads, padByMode } from './onnx-pad.js';
 
 const out = (ctx: OnnxContext) => ctx.node.outputs[0]!;
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -220,7 +221,8 @@ const pad: Handler = (ctx) => {
   const s = ctx.shapeOf(x);
   const r = s.length;
   const mode = ctx.attrs.string('mode', 'constant');
-  if (mode !== 'constant') ctx.fail(`mode '${mode}' is not supported (constant is)`);
+  const modes = ctx.opset >= 19 ? ['constant', 'reflect', 'edge', 'wrap'] : ['constant', 'reflect', 'edge'];
+  if (!modes.includes(mode)) ctx.fail(`mode '${mode}' is not supported in opset ${ctx.opset} (${modes.join(', ')} are)`);
   const raw = ctx.constInts(1, 'pads');
   if (!raw) return ctx.fail('needs pads');
   const value = ctx.opt(2) ? ctx.constIn(2, 'constant_value').data[0] ?? 0 : 0;
@@ -230,9 +232,10 @@ const pad: Handler = (ctx) => {
   axes.forEach((a, i) => {
     pads[a] = [raw[i]!, raw[i + axes.length]!];
   });
-  if (pads.some(([b, e]) => b < 0 || e < 0)) ctx.fail(`negative pads [${raw.join(',')}] (cropping) are not supported`);
-  if (pads.every(([b, e]) => b === 0 && e === 0)) return x;
-  return ctx.emit({ op: 'pad', pads, value }, [x], 'pad', out(ctx));
+  const cropped = cropNegativePads(ctx, x, pads);
+  if (cropped.pads.every(([b, e]) => b === 0 && e === 0)) return cropped.x;
+  if (mode !== 'constant') return padByMode(ctx, cropped.x, cropped.pads, mode, out(ctx));
+  return ctx.emit({ op: 'pad', pads: cropped.pads, value }, [cropped.x], 'pad', out(ctx));
 };
 
 const tile: Handler = (ctx) => {
