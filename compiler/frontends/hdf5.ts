@@ -48,6 +48,7 @@ export class Hdf5Group {
     }
     const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const f = guard(where, 'its superblock and root group', () => new jsfive.File(buf, where));
+    boundAttributeReads(f);
     return new Hdf5Group(f, '/', where);
   }
 
@@ -165,6 +166,31 @@ function endOfFileAddress(bytes: Uint8Array): number | 'short' | undefined {
   let v = 0;
   for (let i = sizeOfOffsets - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
   return v;
+}
+
+let bounded = false;
+
+/**
+ * jsfive reads an attribute's values without checking that they lie inside the file; a damaged
+ * dataspace (found by fuzzing: 15 million 20-byte strings in a 6 KB file) makes it spin for
+ * seconds building junk. Every stored value takes at least one byte (a variable-length one 16,
+ * its heap reference), so a count beyond the bytes left is refused before reading. Patched on
+ * jsfive's DataObjects prototype, reached through the root group, once.
+ */
+function boundAttributeReads(root: jsfive.File): void {
+  if (bounded) return;
+  const objects = (root as unknown as { _dataobjects?: object })._dataobjects;
+  const proto = objects ? (Object.getPrototypeOf(objects) as Record<string, unknown>) : undefined;
+  const read = proto?.['_attr_value'];
+  if (!proto || typeof read !== 'function') return;
+  proto['_attr_value'] = function (this: unknown, dtype: unknown, buf: ArrayBuffer, count: number, offset: number) {
+    const left = (buf?.byteLength ?? 0) - offset;
+    if (!Number.isSafeInteger(count) || count < 0 || count * (Array.isArray(dtype) ? 16 : 1) > left) {
+      throw new RangeError(`an attribute of ${count} values does not fit in the ${left} bytes left: out of bounds`);
+    }
+    return read.call(this, dtype, buf, count, offset);
+  };
+  bounded = true;
 }
 
 function join(a: string, b: string): string {

@@ -35,6 +35,15 @@ export function readKerasH5(file: string, bytes: Uint8Array): KerasFileContents 
   for (const l of configLayers(config)) {
     const g = mw.group(l.name);
     const names = g?.stringListAttr('weight_names') ?? [];
+    // A damaged string size turns the names into kilobytes of binary; looking those up in jsfive
+    // takes seconds each (found by fuzzing), and quoting them would break the message.
+    for (const n of names) {
+      if (n.length === 0 || n.length > 1024 || /[\x00-\x1f\x7f]/.test(n)) {
+        throw new FrontendError(
+          `the weight_names attribute of layer '${l.name}' in ${file} is damaged: it holds a ${n.length}-character name that is not a weight path (like '${l.name}/kernel:0'); the file is corrupt.`,
+        );
+      }
+    }
     const raw = names.map((path) => {
       // 'conv0/kernel:0' (tf.keras), 'kernel' (Keras 3's legacy writer): the last part, no ':0'.
       const short = path.split('/').pop()!.replace(/:\d+$/, '');

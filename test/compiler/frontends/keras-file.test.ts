@@ -228,6 +228,15 @@ describe('Keras files: what cannot be read is a user error naming the file', () 
     }
   });
 
+  it('a damaged attribute count is refused at once (jsfive alone spends ~15 s reading it)', () => {
+    // A fuzzed copy of a writeKerasH5 file (one flipped byte in the dataspace of bn's
+    // weight_names: 15 million strings in a 6 KB file). fixtures/keras/damaged-attr-count.h5
+    const f = join(import.meta.dirname, '../../fixtures/keras/damaged-attr-count.h5');
+    const t = performance.now();
+    expect(keraError(f)).toMatch(/weight_names|attributes.*(truncated|damaged)/);
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
   it('a weights-only .h5 (save_weights) has no model_config', async () => {
     const f = path('weights-only.h5');
     await handMadeH5(f, { config: false });
