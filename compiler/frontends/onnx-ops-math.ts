@@ -65,10 +65,48 @@ function hardSigmoidOf(ctx: OnnxContext, x: OnnxValue, alpha: number, beta: numb
   return ctx.emit({ op: 'binary', fn: 'min' }, [y, ctx.scalar(1)], 'min', name);
 }
 
-const elu: Handler = (ctx) => {
-  const alpha = ctx.attrs.float('alpha', 1);
-  if (alpha !== 1) ctx.fail(`Elu with alpha ${alpha} is not supported (alpha 1 is)`);
-  return unary({ kind: 'elu' })(ctx);
+/**
+ * scale·(x > 0 ? x : alpha·(eˣ − 1)): the IR's elu is alpha 1, so other alphas (and Selu) are
+ * max(x, 0) + alpha·elu(min(x, 0)), which fuses into one element-wise kernel.
+ */
+function eluOf(ctx: OnnxContext, x: OnnxValue, alpha: number, scale: number, name?: string): OnnxValue {
+  let y: OnnxValue;
+  if (alpha === 1) y = ctx.emit({ op: 'unary', fn: { kind: 'elu' } }, [x], 'elu', scale === 1 ? name : undefined);
+  else {
+    const pos = ctx.emit({ op: 'unary', fn: { kind: 'relu' } }, [x], 'pos');
+    const neg = ctx.emit({ op: 'unary', fn: { kind: 'elu' } }, [ctx.emit({ op: 'binary', fn: 'min' }, [x, ctx.scalar(0)], 'neg')], 'elu');
+    const scaled = ctx.emit({ op: 'binary', fn: 'mul' }, [neg, ctx.scalar(alpha)], 'alpha');
+    y = ctx.emit({ op: 'binary', fn: 'add' }, [pos, scaled], 'sum', scale === 1 ? name : undefined);
+  }
+  return scale === 1 ? y : ctx.emit({ op: 'binary', fn: 'mul' }, [y, ctx.scalar(scale)], 'scale', name);
+}
+
+const elu: Handler = (ctx) => ctx.pointwise([ctx.in(0)], ([x], name) => eluOf(ctx, x!, ctx.attrs.float('alpha', 1), 1, name), out(ctx));
+
+const selu: Handler = (ctx) =>
+  ctx.pointwise([ctx.in(0)], ([x], name) => eluOf(ctx, x!, ctx.attrs.float('alpha', 1.67326319217681884765625), ctx.attrs.float('gamma', 1.05070102214813232421875), name), out(ctx));
+
+/** log(1 + eˣ), written as max(x, 0) + log(1 + e^−|x|) so large |x| neither overflows nor loses x. */
+function softplusOf(ctx: OnnxContext, x: OnnxValue, name?: string): OnnxValue {
+  const pos = ctx.emit({ op: 'unary', fn: { kind: 'relu' } }, [x], 'pos');
+  const e = ctx.emit({ op: 'unary', fn: { kind: 'exp' } }, [ctx.emit({ op: 'unary', fn: { kind: 'neg' } }, [ctx.emit({ op: 'unary', fn: { kind: 'abs' } }, [x], 'abs')], 'nabs')], 'exp');
+  const l = ctx.emit({ op: 'unary', fn: { kind: 'log' } }, [ctx.emit({ op: 'binary', fn: 'add' }, [e, ctx.scalar(1)], 'one')], 'log');
+  return ctx.emit({ op: 'binary', fn: 'add' }, [pos, l], 'softplus', name);
+}
+
+/** Pow with a constant exponent the IR computes exactly: 1, 2, 0.5, −0.5, −1 (others are errors). */
+const pow: Handler = (ctx) => {
+  const base = ctx.in(0);
+  const e = ctx.opt(1)?.kind === 'const' ? ctx.constIn(1, 'exponent') : undefined;
+  const p = e && e.data.length > 0 && e.data.every((v) => v === e.data[0]) ? e.data[0]! : undefined;
+  const fns: Record<number, UnaryFn | 'id' | undefined> = { 1: 'id', 2: { kind: 'square' }, 0.5: { kind: 'sqrt' }, [-0.5]: { kind: 'rsqrt' }, [-1]: { kind: 'reciprocal' } };
+  const fn = p === undefined ? undefined : fns[p];
+  if (fn === undefined) return ctx.fail(`exponent ${p === undefined ? `'${ctx.node.inputs[1]}' (not one constant)` : p} is not supported (constant 1, 2, 0.5, -0.5 or -1 are)`);
+  const rank = ctx.shapeOf(base).length;
+  if (e!.dims.length > rank) ctx.fail(`exponent of rank ${e!.dims.length} broadcasts the base of rank ${rank}; edgecl supports scalar-like exponents`);
+  if (fn === 'id') return base;
+  const f: UnaryFn = fn;
+  return ctx.pointwise([base], ([x], name) => ctx.emit({ op: 'unary', fn: f }, [x!], 'pow', name), out(ctx));
 };
 
 function reduce(fn: ReduceFn, axesInputSince: number): Handler {
@@ -100,6 +138,11 @@ export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
   Floor: unary({ kind: 'floor' }),
   Ceil: unary({ kind: 'ceil' }),
   Elu: elu,
+  Selu: selu,
+  Softplus: (ctx) => ctx.pointwise([ctx.in(0)], ([x], name) => softplusOf(ctx, x!, name), out(ctx)),
+  Mish: (ctx) =>
+    ctx.pointwise([ctx.in(0)], ([x], name) => ctx.emit({ op: 'binary', fn: 'mul' }, [x!, ctx.emit({ op: 'unary', fn: { kind: 'tanh' } }, [softplusOf(ctx, x!)], 'tanh')], 'mish', name), out(ctx)),
+  Pow: pow,
   LeakyRelu: (ctx) => unary({ kind: 'leakyRelu', alpha: ctx.attrs.float('alpha', 0.01) })(ctx),
   HardSigmoid: (ctx) => ctx.pointwise([ctx.in(0)], ([x], name) => hardSigmoidOf(ctx, x!, ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5), name), out(ctx)),
   HardSwish: unary({ kind: 'hardSwish' }),

@@ -244,6 +244,25 @@ const tile: Handler = (ctx) => {
   return ctx.emit({ op: 'tile', multiples }, [ctx.in(0)], 'tile', out(ctx));
 };
 
+/** Expand: NumPy broadcasting to a constant shape — a reshape to the output's rank, then a tile of the extent-1 axes. */
+const expand: Handler = (ctx) => {
+  const x = ctx.in(0);
+  const target = ctx.constInts(1, 'shape') ?? ctx.fail('needs a shape');
+  const s = ctx.shapeOf(x);
+  const r = Math.max(s.length, target.length);
+  const xs = [...Array<number>(r - s.length).fill(1), ...s];
+  const ts = [...Array<number>(r - target.length).fill(1), ...target];
+  const outShape = xs.map((d, i) => {
+    const t = ts[i]!;
+    if (d !== t && d !== 1 && t !== 1) ctx.fail(`shape [${target.join(',')}] does not broadcast input of shape [${s.join(',')}]`);
+    return Math.max(d, t);
+  });
+  const y = xs.length === s.length ? x : ctx.reshape(x, xs, 'rank');
+  const multiples = xs.map((d, i) => (d === outShape[i] ? 1 : outShape[i]!));
+  if (multiples.every((m) => m === 1)) return y;
+  return ctx.emit({ op: 'tile', multiples }, [y], 'expand', out(ctx));
+};
+
 export const SHAPE_HANDLERS: Readonly<Record<string, Handler>> = {
   Reshape: reshape,
   Flatten: flatten,
@@ -262,4 +281,5 @@ export const SHAPE_HANDLERS: Readonly<Record<string, Handler>> = {
   Split: split,
   Pad: pad,
   Tile: tile,
+  Expand: expand,
 };

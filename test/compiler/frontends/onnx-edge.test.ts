@@ -98,3 +98,20 @@ describe('ONNX import edge cases against onnxruntime', () => {
     }
   });
 });
+
+describe('ONNX activations composed from IR ops, Pow, Expand against onnxruntime', () => {
+  it('Elu (alpha ≠ 1), Selu, Softplus, Mish (opset 18), Pow by 2, 0.5, -1, Expand', async () => {
+    const { w, y } = convHead(18, 3, 4, 5, 6);
+    w.node('Elu', [y], { alpha: attr.f(0.3) }, { name: 'elu' });
+    w.node('Elu', [y], {}, { name: 'elu1' });
+    w.node('Selu', [y], {}, { name: 'selu' });
+    w.node('Softplus', [w.node('Mul', [y, w.initializer('big', [30], [])])], {}, { name: 'softplus' });
+    w.node('Mish', [y], {}, { name: 'mish' });
+    w.node('Pow', [y, w.initializer('two', [2], [])], {}, { name: 'sq' });
+    w.node('Pow', [w.node('Abs', [y]), w.initializer('half', [0.5], [1])], {}, { name: 'root' });
+    w.node('Pow', [w.node('Add', [w.node('Abs', [y]), w.initializer('one', [1], [])]), w.initializer('minus1', [-1], [])], {}, { name: 'inv' });
+    w.node('Expand', [w.node('ReduceMean', [y, w.ints('hw', [2, 3])]), w.ints('to', [2, 4, 5, 6])], {}, { name: 'expanded' });
+    for (const o of ['elu', 'elu1', 'selu', 'softplus', 'mish', 'sq', 'root', 'inv', 'expanded']) w.output(o);
+    await expectMatches(w, 'activations');
+  });
+});
