@@ -77,27 +77,33 @@ function layerWeights(layer: tfl.layers.Layer): { name: string; shape: number[];
 // ---------------------------------------------------------------------------------------------
 // Keras 2 (tf.keras 2.15) .h5
 
-/** Writes `model` as a tf.keras 2.x `.h5` file at `file`. */
-export async function writeKerasH5(model: tfl.LayersModel, file: string): Promise<void> {
+/**
+ * Writes `model` as a tf.keras 2.x `.h5` file at `file`; with `keras3`, as Keras 3's legacy
+ * writer does (`model.save('m.h5')` in Keras 3: the Keras 3 config, weight names `w.path`
+ * without ':0', e.g. `conv0/kernel`).
+ */
+export async function writeKerasH5(model: tfl.LayersModel, file: string, opts: { keras3?: boolean } = {}): Promise<void> {
   const json = modelJson(model);
   const cls = json['class_name'] === 'Model' ? 'Functional' : json['class_name'];
-  const config = { class_name: cls, config: json['config'] };
+  const config = opts.keras3 ? keras3Config(model) : { class_name: cls, config: json['config'] };
+  const version = opts.keras3 ? '3.6.0' : '2.15.0';
+  const suffix = opts.keras3 ? '' : ':0';
   const bytes = await hdf5Bytes((f) => {
-    fixedString(f, 'keras_version', '2.15.0');
+    fixedString(f, 'keras_version', version);
     fixedString(f, 'backend', 'tensorflow');
     fixedString(f, 'model_config', JSON.stringify(config));
     const mw = f.create_group('model_weights');
     const layers = model.layers;
     fixedStrings(mw, 'layer_names', layers.map((l) => l.name));
     fixedString(mw, 'backend', 'tensorflow');
-    fixedString(mw, 'keras_version', '2.15.0');
+    fixedString(mw, 'keras_version', version);
     for (const l of [...layers].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const g = mw.create_group(l.name);
       const ws = layerWeights(l);
-      fixedStrings(g, 'weight_names', ws.map((w) => `${l.name}/${w.name}:0`));
+      fixedStrings(g, 'weight_names', ws.map((w) => `${l.name}/${w.name}${suffix}`));
       if (ws.length === 0) continue;
       const inner = g.create_group(l.name);
-      for (const w of ws) inner.create_dataset({ name: `${w.name}:0`, data: w.data, shape: w.shape, dtype: '<f' });
+      for (const w of ws) inner.create_dataset({ name: `${w.name}${suffix}`, data: w.data, shape: w.shape, dtype: '<f' });
     }
   });
   writeFileSync(file, bytes);

@@ -13,15 +13,16 @@ import { strToU8, unzipSync, zipSync } from 'fflate';
 import * as h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKerasFile, readKerasFileAsTfjs } from '../../../compiler/frontends/keras-file.js';
-import { parseKerasModel } from '../../../compiler/frontends/keras-layers.js';
-import { kerasModelConfig } from '../../../compiler/frontends/tfjs-layers.js';
+import { parseKerasModel, type KerasImportOptions } from '../../../compiler/frontends/keras-layers.js';
+import { readTfjsModelFiles } from '../../../compiler/frontends/model-files.js';
+import { kerasModelConfig, loadTfjsLayersModel } from '../../../compiler/frontends/tfjs-layers.js';
 import { pythonKerasTopology } from '../../../compiler/reference/python-keras-layers.js';
 import { ensureCpuBackend, loadTfjsReferenceFromFiles, seededInputs } from '../../../compiler/reference/tfjs-reference.js';
 import { evaluateGraph } from '../../../ir/reference/index.js';
 import { printGraph } from '../../../ir/printer.js';
 import { relativeError } from '../../helpers/frontend-check.js';
 import { writeKerasH5, writeKerasV3 } from '../../helpers/keras-writer.js';
-import { randomizeWeights, tempDir } from '../../helpers/model-files.js';
+import { randomizeWeights, saveLayersModel, tempDir } from '../../helpers/model-files.js';
 
 let root: { dir: string; cleanup: () => void };
 let counter = 0;
@@ -64,9 +65,17 @@ async function checkBoth(model: tfl.LayersModel, name: string) {
   const v3 = path(`${name}.keras`);
   await writeKerasH5(model, h5);
   await writeKerasV3(model, v3);
+  const h5k3 = path(`${name}-keras3.h5`);
+  await writeKerasH5(model, h5k3, { keras3: true });
   const a = await checkFile(h5);
   const b = await checkFile(v3);
   expect(printGraph(b)).toBe(printGraph(a));
+  // Keras 3's legacy .h5: the Keras 3 config in the Keras 2 container.
+  expect(printGraph(loadKerasFile(h5k3))).toBe(printGraph(a));
+  // The TF.js layers model of the same model imports alike (given Python's bilinear convention).
+  const tfjs = readTfjsModelFiles(await saveLayersModel(model, path(`${name}-tfjs`)));
+  const opts: Omit<KerasImportOptions, 'file'> = { upsamplingBilinearCoords: 'half_pixel' };
+  expect(printGraph(a)).toBe(printGraph(loadTfjsLayersModel(tfjs, opts)));
   return { h5, v3, graph: a };
 }
 
