@@ -34,6 +34,8 @@ export class Hdf5Group {
     private readonly g: jsfive.Group,
     readonly path: string,
     private readonly where: string,
+    /** Bytes in the whole file: no dataset can hold more (bar compression). */
+    private readonly fileSize: number,
   ) {}
 
   /** Opens an HDF5 file held in memory; `where` names it in messages. */
@@ -49,7 +51,7 @@ export class Hdf5Group {
     const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const f = guard(where, 'its superblock and root group', () => new jsfive.File(buf, where));
     boundAttributeReads(f);
-    return new Hdf5Group(f, '/', where);
+    return new Hdf5Group(f, '/', where, bytes.length);
   }
 
   /** Names of the group's members (groups and datasets). */
@@ -59,7 +61,7 @@ export class Hdf5Group {
 
   has(path: string): boolean {
     try {
-      return this.g.get(path) != null;
+      return quiet(() => this.g.get(path)) != null;
     } catch (e) {
       // jsfive says "<name> not found in group" for a missing member; anything else is damage.
       if (/not found in group/.test(String((e as Error)?.message ?? e))) return false;
@@ -74,7 +76,7 @@ export class Hdf5Group {
     if (!this.has(path)) return undefined;
     const o = guard(this.where, `group ${join(this.path, path)}`, () => this.g.get(path));
     if (!(o instanceof jsfive.Group)) return undefined;
-    return new Hdf5Group(o, join(this.path, path), this.where);
+    return new Hdf5Group(o, join(this.path, path), this.where, this.fileSize);
   }
 
   /** A string attribute (fixed- or variable-length, NUL padding stripped); undefined when absent. */
@@ -129,8 +131,20 @@ export class Hdf5Group {
       );
     }
     const shape = guard(this.where, `the shape of dataset ${full}`, () => [...d.shape]);
-    const value = guard(this.where, `the data of dataset ${full}`, () => d.value) as ArrayLike<number>;
     const n = shape.reduce((a, b) => a * b, 1);
+    // jsfive allocates what the dataspace declares before reading: refuse a size the file cannot
+    // hold (uncompressed: its bytes; filtered: deflate's ~1032:1 limit) rather than exhaust memory.
+    const filtered = guard(this.where, `the filters of dataset ${full}`, () => {
+      const p = (d as unknown as { _dataobjects?: { filter_pipeline?: unknown } })._dataobjects?.filter_pipeline;
+      return Array.isArray(p) && p.length > 0;
+    });
+    const bytes = n * Number(dtype.slice(2));
+    if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1 || bytes > this.fileSize * (filtered ? 1032 : 1)) {
+      throw new FrontendError(
+        `${what} in ${this.where} (dataset ${full}) declares the shape [${shape.join(',')}], more data than the file can hold; it is damaged.`,
+      );
+    }
+    const value = guard(this.where, `the data of dataset ${full}`, () => d.value) as ArrayLike<number>;
     if (!value || typeof value.length !== 'number' || value.length !== n) {
       throw new FrontendError(`${what} in ${this.where} (dataset ${full}): ${value?.length ?? 0} values were read for the shape [${shape.join(',')}]; the file is damaged.`);
     }
@@ -205,10 +219,25 @@ function stripNul(s: string): string {
 /** Runs a jsfive call; anything it throws (strings included) becomes a FrontendError naming the file. */
 function guard<T>(where: string, what: string, f: () => T): T {
   try {
-    return f();
+    return quiet(f);
   } catch (e) {
     if (e instanceof FrontendError) throw e;
     const why = e instanceof RangeError || /out of bounds|offset|beyond/i.test(String((e as Error)?.message ?? e)) ? 'it is truncated or damaged' : `the HDF5 reader failed: ${String((e as Error)?.message ?? e)}`;
     throw new FrontendError(`cannot read ${what} of ${where}: ${why}.`);
+  }
+}
+
+/**
+ * Runs `f` with console.warn / console.log silenced: jsfive reports an attribute type it cannot
+ * decode (or a damaged 64-bit integer) on the console and goes on; edgecl reports problems as errors.
+ */
+function quiet<T>(f: () => T): T {
+  const { warn, log } = console;
+  console.warn = console.log = () => {};
+  try {
+    return f();
+  } finally {
+    console.warn = warn;
+    console.log = log;
   }
 }
