@@ -23,7 +23,8 @@ export const constValue = (t: ConstTensor): OnnxValue => ({ kind: 'const', t });
 export class Attrs {
   private readonly map = new Map<string, Msg>();
 
-  constructor(list: readonly Msg[], private readonly ctx: OnnxContext) {
+  /** `list`: the node's AttributeProto messages (kept so a handler wrapper can rewrite them). */
+  constructor(readonly list: readonly Msg[], private readonly ctx: OnnxContext) {
     for (const a of list) this.map.set(String(a['name'] ?? ''), a);
   }
 

@@ -6,6 +6,7 @@
  * [C·m,1,kh,kw] → [kh,kw,C,m]) by transposes of constants, which fold at import.
  */
 import type { Pads4, Pair, ResizeCoords } from '../../ir/ops.js';
+import { with1d } from './onnx-1d.js';
 import { constValue, type OnnxContext, type OnnxValue } from './onnx-context.js';
 
 export type Handler = (ctx: OnnxContext) => OnnxValue | OnnxValue[];
@@ -332,11 +333,11 @@ const softmax: Handler = (ctx) => {
 };
 
 export const NN_HANDLERS: Readonly<Record<string, Handler>> = {
-  Conv: conv,
-  ConvTranspose: convTranspose,
+  Conv: with1d(conv, true),
+  ConvTranspose: with1d(convTranspose, true),
   BatchNormalization: batchNorm,
-  MaxPool: pool('max'),
-  AveragePool: pool('avg'),
+  MaxPool: with1d(pool('max'), false),
+  AveragePool: with1d(pool('avg'), false),
   GlobalAveragePool: globalPool('mean'),
   GlobalMaxPool: globalPool('max'),
   Resize: resize,

@@ -115,3 +115,23 @@ describe('ONNX activations composed from IR ops, Pow, Expand against onnxruntime
     await expectMatches(w, 'activations');
   });
 });
+
+describe('ONNX 1-D convolutions and pools (rank-3 NCL) against onnxruntime', () => {
+  it('Conv (strides, pads, dilations, groups, depthwise), ConvTranspose, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool', async () => {
+    for (const opset of [11, 13, 21]) {
+      const w = new OnnxWriter(opset);
+      const x = w.input('x', [2, 6, 23]);
+      const c1 = w.node('Conv', [x, w.initializer('k1', rand(5 * 6 * 3), [5, 6, 3]), w.initializer('b1', rand(5), [5])],
+        { strides: attr.ints([2]), pads: attr.ints([1, 2]), dilations: attr.ints([2]) }, { name: 'c1' });
+      const dw = w.node('Conv', [c1, w.initializer('k2', rand(10 * 3), [10, 1, 3])], { group: attr.i(5), auto_pad: attr.s('SAME_UPPER') }, { name: 'dw' });
+      const bn = w.node('BatchNormalization', [dw, ...['s', 'b', 'm', 'v'].map((p) => w.initializer(`bn_${p}`, rand(10, p === 'v' || p === 's' ? 0.5 : -1, 1.5), [10]))], {}, { name: 'bn' });
+      const grp = w.node('Conv', [w.node('Relu', [bn]), w.initializer('k3', rand(4 * 5 * 1), [4, 5, 1])], { group: attr.i(2) }, { name: 'grp' });
+      w.node('MaxPool', [grp], { kernel_shape: attr.ints([3]), strides: attr.ints([2]), pads: attr.ints([1, 1]) }, { name: 'mp' });
+      w.node('AveragePool', [grp], { kernel_shape: attr.ints([2]), pads: attr.ints([1, 0]), count_include_pad: attr.i(1) }, { name: 'ap' });
+      w.node('ConvTranspose', [grp, w.initializer('kt', rand(4 * 3 * 4), [4, 3, 4])], { strides: attr.ints([2]), pads: attr.ints([1, 1]) }, { name: 'ct' });
+      w.node('GlobalAveragePool', [grp], {}, { name: 'gap' });
+      for (const o of ['c1', 'mp', 'ap', 'ct', 'gap']) w.output(o);
+      await expectMatches(w, `opset ${opset}`);
+    }
+  });
+});
