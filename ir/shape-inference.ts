@@ -104,7 +104,24 @@ function inferFused(node: string, op: FusedOp, inputs: readonly TensorType[]): T
   return out;
 }
 
+/**
+ * The most elements a value may have: kernels index tensors with 32-bit ints. A larger value is
+ * refused here, when its node is added, before anything sized by it is allocated (a model file
+ * that pads a convolution by 2^31 would otherwise exhaust the heap in the importer).
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** The output type of `op` on `inputs`; a ShapeError naming `node` when it has none. */
 export function inferType(node: string, op: Op, inputs: readonly TensorType[]): TensorType {
+  const out = inferTypeOf(node, op, inputs);
+  const n = out.shape.reduce((a, d) => a * d, 1);
+  if (!(n <= MAX_ELEMENTS)) {
+    throw new ShapeError(node, `${op.op}: its output ${formatType(out)} has ${n.toExponential(2)} elements; edgecl indexes tensors with 32-bit integers (at most 2^31-1 elements)`);
+  }
+  return out;
+}
+
+function inferTypeOf(node: string, op: Op, inputs: readonly TensorType[]): TensorType {
   const fail = (msg: string): never => {
     throw new ShapeError(node, `${op.op}: ${msg}`);
   };

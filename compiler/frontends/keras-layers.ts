@@ -572,7 +572,11 @@ export function importKerasGraph(kg: KerasGraph, weights: KerasWeightLookup, opt
     throw new FrontendError(`layer '${l.name}' (${l.className}) in ${file}: ${msg}.`);
   };
 
+  const importedInputs = new Map<string, string>();
   const importInput = (l: KerasLayer): string => {
+    // An InputLayer has one tensor whatever call node a (damaged) config names.
+    const done = importedInputs.get(l.name);
+    if (done !== undefined) return done;
     const fail = layerFail(l);
     const c = l.config;
     let declared = c['batch_input_shape'] ?? c['batch_shape'];
@@ -586,7 +590,9 @@ export function importKerasGraph(kg: KerasGraph, weights: KerasWeightLookup, opt
       fail(`input dtype '${String(dtypeName)}' is not supported; edgecl inputs are float32`);
     }
     const shape = resolveInputShape(l.name, declared as (number | null)[], options, file);
-    return b.input(l.name, 'f32', shape);
+    const value = b.input(l.name, 'f32', shape);
+    importedInputs.set(l.name, value);
+    return value;
   };
 
   // Depth-first over call nodes, iterative so deep models do not overflow the stack.

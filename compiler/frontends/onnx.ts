@@ -60,8 +60,11 @@ export function importOnnxModel(model: OnnxModel, opts: FrontendOptions = {}): G
   }
   const inputs = list('input').filter((i) => !initNames.has(String(i['name'] ?? '')));
   checkInputShapeNames(opts, inputs.map((i) => String(i['name'])), file);
+  const seen = new Set<string>();
   for (const i of inputs) {
     const name = String(i['name'] ?? '');
+    if (seen.has(name)) throw new FrontendError(`${file} lists the graph input '${name}' twice; each input needs a name of its own.`);
+    seen.add(name);
     const tt = (i['type'] as Msg | undefined)?.['tensorType'] as Msg | undefined;
     if (!tt) throw new FrontendError(`input '${name}' of ${file} is not a tensor; edgecl reads tensor inputs only.`);
     const elem = Number(tt['elemType'] ?? 0);

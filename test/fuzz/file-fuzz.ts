@@ -248,9 +248,11 @@ export async function fuzzFile(
   const mutations = fc.sample(fileMutationArb(kind), { numRuns: runs, seed: rngSeed });
   mkdirSync(work, { recursive: true });
   const file = join(work, fileName);
+  // A plain Uint8Array copy: Buffer's slice() is a view, and a mutation would damage the seed itself.
+  const base = new Uint8Array(seed);
   for (const [i, ms] of mutations.entries()) {
     if (i % 50 === 49) await new Promise((done) => setImmediate(done));
-    writeFileSync(file, ms.reduce(applyFileMutation, seed));
+    writeFileSync(file, ms.reduce(applyFileMutation, base));
     const r = runCase(file, limitMs);
     counts[r.outcome]++;
     if ((r.outcome === 'crash' || r.outcome === 'hang') && failures.length < 10) failures.push({ mutation: ms, result: r });

@@ -7,9 +7,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCpuBackend } from '../../compiler/reference/tfjs-reference.js';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { writeGraphDef } from '../helpers/graphdef-writer.js';
+import { writeKerasH5, writeKerasV3 } from '../helpers/keras-writer.js';
 import { attr as onnxAttr, OnnxWriter } from '../helpers/onnx-writer.js';
-import { seededData, tempDir } from '../helpers/model-files.js';
+import { randomizeWeights, saveLayersModel, seededData, tempDir } from '../helpers/model-files.js';
+import { loadModel } from '../../compiler/frontends/index.js';
 import { attr, TfjsGraphWriter } from '../helpers/tfjs-graph-writer.js';
 import { fuzzFile } from './file-fuzz.js';
 import { runCase, summaryLine } from './frontend-fuzz.js';
@@ -64,11 +67,30 @@ function onnxSeed(file: string): void {
   writeFileSync(file, g.bytes());
 }
 
+/** A small Keras model: conv, batch norm, depthwise, up-sampling, add, pooling, dense. */
+function kerasModel(): tfl.LayersModel {
+  const L = tfl.layers;
+  const x = tfl.input({ shape: [6, 6, 3], name: 'x' });
+  const c = L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'c1' }).apply(x) as tfl.SymbolicTensor;
+  const b = L.batchNormalization({ name: 'bn' }).apply(c) as tfl.SymbolicTensor;
+  const r = L.reLU({ name: 'relu' }).apply(b) as tfl.SymbolicTensor;
+  const d = L.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'dw' }).apply(r) as tfl.SymbolicTensor;
+  const u = L.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name: 'up' }).apply(d) as tfl.SymbolicTensor;
+  const a = L.add({ name: 'add' }).apply([u, L.conv2d({ filters: 4, kernelSize: 1, name: 'c2' }).apply(x) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
+  const p = L.maxPooling2d({ poolSize: 2, name: 'pool' }).apply(a) as tfl.SymbolicTensor;
+  const y = L.dense({ units: 3, activation: 'softmax', name: 'fc' }).apply(L.flatten({ name: 'flat' }).apply(p)) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: x, outputs: y, name: 'fuzzseed' });
+  randomizeWeights(model, 9);
+  return model;
+}
+
 type Seed = { name: string; file: string; kind: 'protobuf' | 'hdf5' | 'zip'; make: (file: string) => unknown | Promise<unknown>; salt: number };
 
 const SEEDS: Seed[] = [
   { name: 'graphdef', file: 'model.pb', kind: 'protobuf', make: graphDefSeed, salt: 11 },
   { name: 'onnx', file: 'model.onnx', kind: 'protobuf', make: onnxSeed, salt: 12 },
+  { name: 'keras-h5', file: 'model.h5', kind: 'hdf5', make: (f) => writeKerasH5(kerasModel(), f), salt: 13 },
+  { name: 'keras-v3', file: 'model.keras', kind: 'zip', make: (f) => writeKerasV3(kerasModel(), f), salt: 14 },
 ];
 
 describe('file fuzzing: corrupted model files give user errors, never crashes or hangs', () => {
@@ -87,4 +109,48 @@ describe('file fuzzing: corrupted model files give user errors, never crashes or
       expect(summary.counts.user).toBeGreaterThan(0);
     }, 600_000);
   }
+});
+
+describe('file fuzzing: regressions', () => {
+  const loadError = (file: string): string => {
+    try {
+      loadModel(file);
+    } catch (e) {
+      expect((e as { isUserError?: boolean }).isUserError, String(e)).toBe(true);
+      return (e as Error).message;
+    }
+    throw new Error(`${file} loaded`);
+  };
+
+  it('a convolution padded by 2^31 is refused when its node is added, before anything sized by it is allocated', () => {
+    const g = new OnnxWriter(13);
+    const x = g.input('x', [1, 3, 9, 7]);
+    g.node('Conv', [x, g.initializer('w', seededData(6 * 3 * 9, 1), [6, 3, 3, 3])], { pads: onnxAttr.ints([1, 1, 1, 2 ** 31]) }, { name: 'conv' });
+    g.output('conv');
+    const file = join(root.dir, 'huge-pad.onnx');
+    writeFileSync(file, g.bytes());
+    const msg = loadError(file);
+    expect(msg).toContain(file);
+    expect(msg).toMatch(/node 'conv[^']*'.*32-bit/);
+  });
+
+  it('an ONNX graph input listed twice is a user error naming the file and the input', () => {
+    const g = new OnnxWriter(13);
+    g.input('x', [1, 3, 4, 4]);
+    g.input('x', [1, 3, 4, 4]);
+    g.node('Relu', ['x'], {}, { name: 'y' });
+    g.output('y');
+    const file = join(root.dir, 'twice.onnx');
+    writeFileSync(file, g.bytes());
+    expect(loadError(file)).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*'x' twice`));
+  });
+
+  it('a Keras layer reading call node 1 of an InputLayer reads the one input', async () => {
+    const file = await saveLayersModel(kerasModel(), join(root.dir, 'input-node'), (json) => {
+      const layers = (json['modelTopology'] as { config: { layers: { name: string; inbound_nodes: unknown }[] } }).config.layers;
+      layers.find((l) => l.name === 'c1')!.inbound_nodes = [[['x', 1, 0, {}]]];
+    });
+    const graph = loadModel(file);
+    expect(graph.inputs.map((i) => i.name)).toEqual(['x']);
+  });
 });
