@@ -6,8 +6,8 @@
  * per-last-axis, scalar and broadcast operands run at the loaded coordinates.
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import type { FusedOp } from '../../../ir/index.js';
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder, ShapeError, type DType, type FusedOp } from '../../../ir/index.js';
 import { Batch, caseSeed, checkBatch, propertyParams } from './check.js';
 import { materializeSteps, stepList, type StepSpec } from './fused-cases.js';
 
@@ -62,5 +62,18 @@ describe('element-wise chain with a transpose load', () => {
     ];
     fixed.forEach((c, k) => addTransposeChain(batch, k, c));
     checkBatch(batch);
+  });
+
+  it('refuses a perm that is not a permutation of the input axes, and a non-f32 input, naming the node', () => {
+    const node = (perm: number[], dtype: DType = 'f32') => () => {
+      const b = new GraphBuilder('bad');
+      b.input('x', dtype, [1, 3, 4, 5]);
+      b.node('chain', { op: 'fused', main: { op: 'identity' }, mainArity: 1, load: { kind: 'transpose', perm }, loadSteps: [], epilogue: [] }, ['x']);
+    };
+    expect(node([0, 2, 1])).toThrow(ShapeError);
+    expect(node([0, 2, 1])).toThrow(/'chain'.*perm \[0,2,1\] is not a permutation/);
+    expect(node([0, 2, 2, 1])).toThrow(/'chain'.*perm \[0,2,2,1\] is not a permutation/);
+    expect(node([0, 2, 3, 1], 'u8')).toThrow(/'chain'.*must be f32/);
+    expect(node([0, 2, 3, 1])).not.toThrow();
   });
 });
