@@ -7,6 +7,7 @@
  */
 import type { Pads4, Pair, ResizeCoords } from '../../ir/ops.js';
 import { with1d } from './onnx-1d.js';
+import { perGroup } from './onnx-grouped.js';
 import { constValue, type OnnxContext, type OnnxValue } from './onnx-context.js';
 
 export type Handler = (ctx: OnnxContext) => OnnxValue | OnnxValue[];
@@ -86,7 +87,6 @@ const convTranspose: Handler = (ctx) => {
   const w = ctx.in(1);
   const [, c, h, wd] = need4d(ctx, x, 'transposed convolution');
   const ws = ctx.shapeOf(w);
-  if (ctx.attrs.int('group', 1) !== 1) ctx.fail('edgecl supports ConvTranspose with group 1 only');
   const dil = pair(ctx, 'dilations', 1);
   if (dil[0] !== 1 || dil[1] !== 1) ctx.fail(`edgecl supports ConvTranspose without dilation only; dilations are [${dil.join(',')}]`);
   if (ws.length !== 4 || ws[0] !== c) ctx.fail(`weight shape [${ws.join(',')}] is not [C=${c}, M, kH, kW]`);
@@ -334,7 +334,7 @@ const softmax: Handler = (ctx) => {
 
 export const NN_HANDLERS: Readonly<Record<string, Handler>> = {
   Conv: with1d(conv, true),
-  ConvTranspose: with1d(convTranspose, true),
+  ConvTranspose: with1d(perGroup(convTranspose), true),
   BatchNormalization: batchNorm,
   MaxPool: with1d(pool('max'), false),
   AveragePool: with1d(pool('avg'), false),

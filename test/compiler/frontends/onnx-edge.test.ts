@@ -135,3 +135,16 @@ describe('ONNX 1-D convolutions and pools (rank-3 NCL) against onnxruntime', () 
     }
   });
 });
+
+describe('grouped ConvTranspose against onnxruntime', () => {
+  it('groups 2 and depthwise (group = C, the FCN bilinear up-sampling form), bias, strides, pads, 1-D too', async () => {
+    const w = new OnnxWriter(13);
+    const x = w.input('x', [1, 6, 5, 7]);
+    w.node('ConvTranspose', [x, w.initializer('k2', rand(6 * 2 * 3 * 3), [6, 2, 3, 3]), w.initializer('b2', rand(4), [4])], { group: attr.i(2), strides: attr.ints([2, 2]), pads: attr.ints([1, 0, 0, 1]) }, { name: 'g2' });
+    w.node('ConvTranspose', [x, w.initializer('kdw', rand(6 * 4 * 4), [6, 1, 4, 4])], { group: attr.i(6), strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]) }, { name: 'dw' });
+    const x1 = w.input('x1', [2, 4, 9]);
+    w.node('ConvTranspose', [x1, w.initializer('k1', rand(4 * 3 * 3), [4, 3, 3])], { group: attr.i(2), strides: attr.ints([3]) }, { name: 'g1d' });
+    for (const o of ['g2', 'dw', 'g1d']) w.output(o);
+    await expectMatches(w, 'grouped');
+  });
+});
