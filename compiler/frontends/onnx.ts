@@ -9,7 +9,9 @@
  * transposes it leaves readable sit only where ONNX semantics need NCHW (a Flatten, a Reshape,
  * the graph output); sink-transposes cancels what is left, as for onnx-tf graphs, and a conv net
  * compiles to the kernels of its NHWC twin. Constant subgraphs fold at import through the IR's
- * own float64 reference interpreter (onnx-context.ts).
+ * own float64 reference interpreter (onnx-context.ts). Ops the IR lacks are composed at import:
+ * 1-D convs and pools as 2-D ones on [N,C,1,L] (onnx-1d.ts), grouped ConvTranspose per group
+ * (onnx-grouped.ts), edge/reflect/wrap Pad from slices and concats (onnx-pad.ts).
  *
  * Rejected with one paragraph naming the file (and node or tensor): what is not an ONNX
  * protobuf, a model without a graph, an opset outside 11–21, ops of other domains, ops edgecl

@@ -69,6 +69,9 @@ describe('ONNX files edgecl cannot read', () => {
     })), "'FusedConv'", "'com.microsoft'", "node 'ms'");
     rejects(writeModel(small(13, (w, y) => w.node('LpNormalization', [y], {}, { name: 'lp' }))), "unsupported op 'LpNormalization'", "node 'lp'", 'Supported ops: Abs, Add');
     rejects(writeModel(small(13, (w, y) => w.node('Reshape', [y, w.input('s', [4])], {}, { name: 'rs' }))), "node 'rs' (Reshape)", "input 's'", 'must be a constant');
+    rejects(writeModel(small(18, (w, y) => w.node('Pad', [y, w.ints('p', [0, 0, 1, 1, 0, 0, 1, 1])], { mode: attr.s('wrap') }, { name: 'pw' }))), "node 'pw' (Pad)", "mode 'wrap'", 'opset 18');
+    rejects(writeModel(small(13, (w, y) => w.node('Pow', [y, w.initializer('e', [3], [])], {}, { name: 'cube' }))), "node 'cube' (Pow)", 'exponent 3');
+    rejects(writeModel(small(13, (w, y) => w.node('Conv', [w.node('Reshape', [y, w.ints('r5', [1, 2, 5, 5, 1])]), w.initializer('w5', new Float32Array(8), [1, 2, 2, 2, 1])], {}, { name: 'c3d' }))), "node 'c3d' (Conv)", '2-D');
   });
 
   it('unreadable data types name the tensor or input', () => {
