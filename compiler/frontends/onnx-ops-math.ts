@@ -125,6 +125,24 @@ function reduce(fn: ReduceFn, axesInputSince: number): Handler {
   };
 }
 
+/** InstanceNormalization: (x − mean) / sqrt(var + ε) · scale + bias, mean and var over the spatial axes. */
+const instanceNorm: Handler = (ctx) => {
+  const x = ctx.in(0);
+  const r = ctx.shapeOf(x).length;
+  if (r < 3) ctx.fail('input must have rank ≥ 3 (N, C, spatial...)');
+  const axes = Array.from({ length: r - 2 }, (_, i) => i + 2);
+  const perChannel = (v: OnnxValue) => ctx.reshape(v, [ctx.shapeOf(x)[1]!, ...axes.map(() => 1)], 'channel');
+  const mean = ctx.emit({ op: 'reduce', fn: 'mean', axes, keepDims: true }, [x], 'mean');
+  const centered = ctx.emit({ op: 'binary', fn: 'sub' }, [x, mean], 'centered');
+  const sq = ctx.emit({ op: 'unary', fn: { kind: 'square' } }, [centered], 'square');
+  const variance = ctx.emit({ op: 'reduce', fn: 'mean', axes, keepDims: true }, [sq], 'var');
+  const eps = ctx.emit({ op: 'binary', fn: 'add' }, [variance, ctx.scalar(ctx.attrs.float('epsilon', 1e-5))], 'eps');
+  const inv = ctx.emit({ op: 'unary', fn: { kind: 'rsqrt' } }, [eps], 'rsqrt');
+  const normed = ctx.emit({ op: 'binary', fn: 'mul' }, [centered, inv], 'normed');
+  const scaled = ctx.emit({ op: 'binary', fn: 'mul' }, [normed, perChannel(ctx.in(1))], 'scaled');
+  return ctx.emit({ op: 'binary', fn: 'add' }, [scaled, perChannel(ctx.in(2))], 'bias', out(ctx));
+};
+
 export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
   Relu: unary({ kind: 'relu' }),
   Sigmoid: unary({ kind: 'sigmoid' }),
@@ -143,6 +161,7 @@ export const MATH_HANDLERS: Readonly<Record<string, Handler>> = {
   Mish: (ctx) =>
     ctx.pointwise([ctx.in(0)], ([x], name) => ctx.emit({ op: 'binary', fn: 'mul' }, [x!, ctx.emit({ op: 'unary', fn: { kind: 'tanh' } }, [softplusOf(ctx, x!)], 'tanh')], 'mish', name), out(ctx)),
   Pow: pow,
+  InstanceNormalization: instanceNorm,
   LeakyRelu: (ctx) => unary({ kind: 'leakyRelu', alpha: ctx.attrs.float('alpha', 0.01) })(ctx),
   HardSigmoid: (ctx) => ctx.pointwise([ctx.in(0)], ([x], name) => hardSigmoidOf(ctx, x!, ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5), name), out(ctx)),
   HardSwish: unary({ kind: 'hardSwish' }),

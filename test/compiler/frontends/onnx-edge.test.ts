@@ -148,3 +148,15 @@ describe('grouped ConvTranspose against onnxruntime', () => {
     await expectMatches(w, 'grouped');
   });
 });
+
+describe('InstanceNormalization against onnxruntime', () => {
+  it('rank 4 after a conv and rank 3, epsilon', async () => {
+    const { w, y } = convHead(13, 3, 5, 7, 6);
+    w.node('InstanceNormalization', [y, w.initializer('in_s', rand(5), [5]), w.initializer('in_b', rand(5), [5])], { epsilon: attr.f(1e-3) }, { name: 'in4' });
+    const x3 = w.input('x3', [2, 4, 9]);
+    w.node('InstanceNormalization', [x3, w.initializer('in3_s', rand(4), [4]), w.initializer('in3_b', rand(4), [4])], {}, { name: 'in3' });
+    w.output('in4');
+    w.output('in3');
+    await expectMatches(w, 'instance norm');
+  });
+});
