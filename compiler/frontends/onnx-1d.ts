@@ -35,11 +35,7 @@ export function with1d(h: Handler, weighted: boolean): Handler {
     const node = ctx.node;
     const attrs = ctx.attrs;
     const name = node.outputs[0] || node.name;
-    const bind = (v: OnnxValue, what: string): string => {
-      const id = ctx.names.fresh(`${name}/${what}`);
-      ctx.values.set(id, v);
-      return id;
-    };
+    const bind = (v: OnnxValue, what: string): string => ctx.bind(v, what);
     const inputs = [...node.inputs];
     inputs[0] = bind(ctx.reshape(x, [s[0]!, s[1]!, 1, s[2]!], '2d'), '2d_input');
     if (weighted) {

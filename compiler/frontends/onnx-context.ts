@@ -122,6 +122,16 @@ export class OnnxContext {
     return [...this.constIn(i, what).data];
   }
 
+  /**
+   * Registers `v` under a fresh ONNX-side name derived from the current node (`<node>/<what>`),
+   * so a handler that composes an op from others can feed `v` to them as an input name.
+   */
+  bind(v: OnnxValue, what: string): string {
+    const id = this.names.fresh(`${this.node.outputs[0] || this.node.name}/${what}`);
+    this.values.set(id, v);
+    return id;
+  }
+
   shapeOf(v: OnnxValue): readonly number[] {
     return v.kind === 'const' ? v.t.dims : v.shape;
   }

@@ -4,8 +4,8 @@
  * some message), and the opset of the default domain.
  */
 import * as fs from 'node:fs';
-import protobuf from 'protobufjs';
 import { FrontendError } from './common.js';
+import { checkTopLevelFields } from './protobuf-wire.js';
 import { onnxSchema } from './schema/onnx.js';
 
 /** A decoded protobufjs message, read loosely (what a file holds is not trusted). */
@@ -40,7 +40,7 @@ export function int64(v: unknown): number {
 }
 
 // Top-level fields of ModelProto and their wire types (0 varint, 2 length-delimited).
-const MODEL_FIELDS: Readonly<Record<number, number>> = { 1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2, 26: 2, 30: 2 };
+const MODEL_FIELDS: ReadonlyMap<number, number> = new Map(Object.entries({ 1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2, 26: 2, 30: 2 }).map(([k, v]) => [Number(k), v]));
 
 /** Reads and decodes `file`; checks the opset of the default domain is 11–21. */
 export function readOnnxModel(file: string): OnnxModel {
@@ -88,31 +88,17 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string): OnnxModel {
   return { file, irVersion, opset: main.version, opsetImports, producer, graph };
 }
 
-const WIRE = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32', 'wire type 6', 'wire type 7'];
-
 /**
  * The top level must be ModelProto fields with their wire types, and length-delimited fields
  * must fit in the file: a truncated file, or another protobuf, is told apart here.
  */
 function checkTopLevel(bytes: Uint8Array, file: string): void {
-  const r = protobuf.Reader.create(bytes);
-  try {
-    while (r.pos < r.len) {
-      const at = r.pos;
-      const tag = r.uint32();
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (MODEL_FIELDS[field] !== wire) {
-        throw new FrontendError(
-          `${file} is not an ONNX model: at byte ${at} it holds field ${field} (${WIRE[wire]}), which an ONNX ModelProto does not have. The file is damaged or of another kind.`,
-        );
-      }
-      r.skipType(wire);
-    }
-  } catch (e) {
-    if (e instanceof FrontendError) throw e;
-    throw new FrontendError(
-      `${file} is not an ONNX model: protobuf decoding failed (${(e as Error).message}). The file is truncated or of another kind.`,
-    );
+  const c = checkTopLevelFields(bytes, MODEL_FIELDS);
+  if (c.ok) return;
+  if ('decodeError' in c) {
+    throw new FrontendError(`${file} is not an ONNX model: protobuf decoding failed (${c.decodeError}). The file is truncated or of another kind.`);
   }
+  throw new FrontendError(
+    `${file} is not an ONNX model: at byte ${c.at} it holds field ${c.field} (${c.wire}), which an ONNX ModelProto does not have. The file is damaged or of another kind.`,
+  );
 }

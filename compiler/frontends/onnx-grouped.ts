@@ -34,11 +34,7 @@ export function perGroup(h: Handler): Handler {
     const node = ctx.node;
     const attrs = ctx.attrs;
     const name = node.outputs[0] || node.name;
-    const bind = (v: OnnxValue, what: string): string => {
-      const id = ctx.names.fresh(`${name}/${what}`);
-      ctx.values.set(id, v);
-      return id;
-    };
+    const bind = (v: OnnxValue, what: string): string => ctx.bind(v, what);
     const parts: OnnxValue[] = [];
     try {
       ctx.attrs = new Attrs(attrs.list.filter((a) => a['name'] !== 'group'), ctx);

@@ -24,10 +24,10 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import protobuf from 'protobufjs';
 import type { Graph } from '../../ir/graph.js';
 import { FrontendError, type FrontendOptions } from './common.js';
 import type { TfjsModelFiles, WeightSpec } from './model-files.js';
+import { checkTopLevelFields } from './protobuf-wire.js';
 import { tensorflowSchema } from './schema/tensorflow.js';
 import { loadTfjsGraphModel } from './tfjs-graph.js';
 
@@ -112,7 +112,7 @@ function decodeGraphDef(bytes: Uint8Array, path: string): Msg {
   // node list (tag 0x0a); a SavedModel starts with its schema version (0x08) or its meta graphs
   // (0x12). Anything else, and any saved_model.pb, is checked for a SavedModel first.
   if (bytes[0] !== 0x0a || basename(path) === 'saved_model.pb') rejectSavedModel(bytes, path);
-  checkTopLevelFields(bytes, path);
+  checkGraphDefFields(bytes, path);
   let graph: Msg;
   try {
     graph = s.GraphDef.decode(bytes) as unknown as Msg;
@@ -144,36 +144,24 @@ const GRAPHDEF_FIELDS: ReadonlyMap<number, number> = new Map([
 ]);
 
 /**
- * The top level of the file must be GraphDef fields with their wire types. protobufjs decodes
- * leniently (it skips field number 0 and does not compare wire types), so without this check
- * another protobuf file, or a damaged one, could decode into a plausible-looking graph.
+ * The top level of the file must be GraphDef fields with their wire types (protobuf-wire.ts), and
+ * text is told apart from the binary form.
  */
-function checkTopLevelFields(bytes: Uint8Array, path: string): void {
+function checkGraphDefFields(bytes: Uint8Array, path: string): void {
   const head = bytes.subarray(0, 256);
   if (head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) && head.length >= 8 && bytes[0] !== 0x0a) {
     throw new FrontendError(
       `${path} is text, not a binary GraphDef (a GraphDef in protobuf text format, as in .pbtxt?); edgecl reads the binary form: write it with graph_def.SerializeToString() or tf.io.write_graph(..., as_text=False).`,
     );
   }
-  const r = protobuf.Reader.create(bytes);
-  const WIRE = ['varint', '64-bit', 'length-delimited', 'group start', 'group end', '32-bit', 'type 6', 'type 7'];
-  try {
-    while (r.pos < r.len) {
-      const at = r.pos;
-      const tag = r.uint32();
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (GRAPHDEF_FIELDS.get(field) !== wire) {
-        throw new FrontendError(
-          `${path} is not a TensorFlow GraphDef: at byte ${at} it holds field ${field} (${WIRE[wire]}), which a GraphDef does not have. The file is damaged or another kind of protobuf (an ONNX model belongs in a .onnx file).`,
-        );
-      }
-      r.skipType(wire);
-    }
-  } catch (e) {
-    if (e instanceof FrontendError) throw e;
-    throw new FrontendError(`${path} is not a TensorFlow GraphDef: protobuf decoding failed (${(e as Error).message}). The file is truncated or of another kind; edgecl reads frozen GraphDefs written with graph_def.SerializeToString().`);
+  const c = checkTopLevelFields(bytes, GRAPHDEF_FIELDS);
+  if (c.ok) return;
+  if ('decodeError' in c) {
+    throw new FrontendError(`${path} is not a TensorFlow GraphDef: protobuf decoding failed (${c.decodeError}). The file is truncated or of another kind; edgecl reads frozen GraphDefs written with graph_def.SerializeToString().`);
   }
+  throw new FrontendError(
+    `${path} is not a TensorFlow GraphDef: at byte ${c.at} it holds field ${c.field} (${c.wire}), which a GraphDef does not have. The file is damaged or another kind of protobuf (an ONNX model belongs in a .onnx file).`,
+  );
 }
 
 /**
