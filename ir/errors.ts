@@ -11,6 +11,17 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * `text` with control characters (newlines included) written as escapes: names and strings taken
+ * from a model file go into one-paragraph messages, and a damaged file may hold anything.
+ */
+export function escapeControlChars(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (ch) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** An IR invariant broken by a frontend or a pass: a bug in edgecl, not in the user's model. */
 export class IrError extends Error {
   constructor(message: string) {

@@ -5,7 +5,7 @@
  * builds a node through `inferType` gets a readable error naming the node instead of a kernel
  * that reads out of bounds.
  */
-import { UserError } from './errors.js';
+import { escapeControlChars, UserError } from './errors.js';
 import type { FusedOp, Load, MainOp, Step } from './fusion.js';
 import type { Op, Pads4, Pair } from './ops.js';
 import { formatType, numElements, type Shape, type TensorType } from './types.js';
@@ -13,7 +13,7 @@ import { formatType, numElements, type Shape, type TensorType } from './types.js
 /** Thrown when a node's inputs do not fit its op; names the node. */
 export class ShapeError extends UserError {
   constructor(node: string, message: string) {
-    super(`node '${node}': ${message}`);
+    super(escapeControlChars(`node '${node}': ${message}`));
     this.name = 'ShapeError';
   }
 }

@@ -3,7 +3,7 @@
  * unknown dimensions, and a name allocator that never hands out a name the source model
  * uses for something else.
  */
-import { UserError } from '../../ir/errors.js';
+import { escapeControlChars, UserError } from '../../ir/errors.js';
 import { ShapeError } from '../../ir/shape-inference.js';
 import type { GraphBuilder } from '../../ir/builder.js';
 import type { Op } from '../../ir/ops.js';
@@ -17,7 +17,8 @@ export interface FrontendOptions {
 /** A problem with the user's model file; one paragraph, printed by the CLI as `error: …`. */
 export class FrontendError extends UserError {
   constructor(message: string) {
-    super(message);
+    // Names and strings from a damaged file may hold newlines: the message stays one paragraph.
+    super(escapeControlChars(message));
     this.name = 'FrontendError';
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { Graph } from '../../ir/graph.js';
 import { FrontendError, type FrontendOptions } from './common.js';
-import { detectModelFile } from './detect.js';
+import { detectModelFile, type DetectedModel } from './detect.js';
 import { readModelJson, readTfjsModelShards } from './model-files.js';
 import { loadGraphDefModel } from './tf-graphdef.js';
 import { loadOnnxModel } from './onnx.js';
@@ -41,6 +41,14 @@ export function detectFormat(json: Readonly<Record<string, unknown>>, file: stri
  */
 export function loadModel(path: string, opts: FrontendOptions = {}): Graph {
   const detected = detectModelFile(path);
+  const graph = loadDetected(detected, opts);
+  if (graph.outputs.length === 0) {
+    throw new FrontendError(`${detected.file} defines no outputs (every node is read by another, or the output list is empty); edgecl needs at least one.`);
+  }
+  return graph;
+}
+
+function loadDetected(detected: DetectedModel, opts: FrontendOptions): Graph {
   switch (detected.format) {
     case 'tfjs':
       return loadTfjsModel(detected.file, opts);

@@ -6,6 +6,7 @@
  * [C·m,1,kh,kw] → [kh,kw,C,m]) by transposes of constants, which fold at import.
  */
 import type { Pads4, Pair, ResizeCoords } from '../../ir/ops.js';
+import { MAX_ELEMENTS } from '../../ir/shape-inference.js';
 import { with1d } from './onnx-1d.js';
 import { perGroup } from './onnx-grouped.js';
 import { constValue, type OnnxContext, type OnnxValue } from './onnx-context.js';
@@ -242,6 +243,10 @@ const resize: Handler = (ctx) => {
   if (size[0] !== n || size[1] !== c) ctx.fail(`resizing the batch or channel axis is not supported (output [${size.join(',')}])`);
   const outHW: Pair = [size[2]!, size[3]!];
   if (outHW.some((v) => v < 1)) ctx.fail(`output size [${size.join(',')}] is empty`);
+  // Checked before the source-index tables below are built, which are as long as the output's sides.
+  if (!outHW.every(Number.isSafeInteger) || n! * c! * outHW[0] * outHW[1] > MAX_ELEMENTS) {
+    ctx.fail(`output size [${size.join(',')}] is beyond what edgecl indexes with 32-bit integers (2^31-1 elements)`);
+  }
   let irCoords: ResizeCoords | undefined;
   if (mode === 'nearest') {
     // Pick the IR convention whose source indices are exactly ONNX's for these sizes.

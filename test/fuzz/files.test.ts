@@ -145,6 +145,34 @@ describe('file fuzzing: regressions', () => {
     expect(loadError(file)).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*'x' twice`));
   });
 
+  it('names with newlines from a damaged file stay escaped in a one-paragraph message', () => {
+    const g = new TfjsGraphWriter();
+    const x = g.placeholder('x', [1, 4]);
+    g.op('Relu', 'relu', [x, 'no\nsuch\n\nnode'], T);
+    const file = writeGraphDef(g, join(root.dir, 'newline.pb'));
+    const msg = loadError(file);
+    expect(msg).not.toContain('\n');
+    expect(msg).toContain('no\\nsuch\\n\\nnode');
+  });
+
+  it('an ONNX graph without outputs is a user error naming the file', () => {
+    const g = new OnnxWriter(13);
+    g.node('Relu', [g.input('x', [1, 3, 4, 4])], {}, { name: 'y' });
+    const file = join(root.dir, 'no-outputs.onnx');
+    writeFileSync(file, g.bytes());
+    expect(loadError(file)).toMatch(/no-outputs\.onnx defines no outputs/);
+  });
+
+  it('a nearest Resize to 2^40 pixels is refused before its index tables are built', () => {
+    const g = new OnnxWriter(13);
+    const x = g.input('x', [1, 3, 4, 4]);
+    g.node('Resize', [x, '', g.initializer('scales', [1, 1, 2 ** 20, 2 ** 20], [4])], { mode: onnxAttr.s('nearest') }, { name: 'y' });
+    g.output('y');
+    const file = join(root.dir, 'huge-resize.onnx');
+    writeFileSync(file, g.bytes());
+    expect(loadError(file)).toMatch(/node 'y' \(Resize\).*32-bit/);
+  });
+
   it('a Keras layer reading call node 1 of an InputLayer reads the one input', async () => {
     const file = await saveLayersModel(kerasModel(), join(root.dir, 'input-node'), (json) => {
       const layers = (json['modelTopology'] as { config: { layers: { name: string; inbound_nodes: unknown }[] } }).config.layers;
