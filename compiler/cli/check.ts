@@ -137,7 +137,7 @@ async function searchDivergence(ctx: SearchContext, out: Out): Promise<void> {
   const permuted = report.probes.filter((p) => p.perm).length;
   const mismatched =
     (permuted > 0 ? `, ${permuted} in another axis order (transposes sunk)` : '') +
-    (report.shapeMismatches.length > 0 ? `, ${report.shapeMismatches.length} left out (shape no permutation of TF's)` : '');
+    (report.shapeMismatches.length > 0 ? `, ${report.shapeMismatches.length} left out (shape no permutation of ${ctx.reference.engine}'s)` : '');
   out(
     `divergence search (debug build: ${buffers.length} kernel outputs kept in buffers of their own, one run; linear scan in launch order): ` +
       `${report.probes.length} of ${report.points} kernel output values compared with ${ctx.reference.engine}${mismatched}`,
@@ -145,7 +145,7 @@ async function searchDivergence(ctx: SearchContext, out: Out): Promise<void> {
 
   const byName = new Map(compiled.optimized.nodes.map((n) => [n.name, n]));
   const describe = (p: Probe) =>
-    `${p.point.value} ${dims(p.shape)}${p.perm ? ` (TF's tensor transposed by [${p.perm.join(',')}])` : ''} of kernel ${compiled.lowered.kernels[p.point.kernel]!.name}`;
+    `${p.point.value} ${dims(p.shape)}${p.perm ? ` (${ctx.reference.engine}'s tensor transposed by [${p.perm.join(',')}])` : ''} of kernel ${compiled.lowered.kernels[p.point.kernel]!.name}`;
   for (const o of ctx.failing) {
     const { first, lastGood, compared } = firstDivergence(report.probes, kernelsBehind(compiled.lowered, o));
     if (!first) {

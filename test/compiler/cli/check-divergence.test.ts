@@ -6,7 +6,7 @@
  * search running.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axisOrders, kernelsBehind, probePoints, transposeData } from '../../../compiler/cli/divergence.js';
 import { compileToFiles } from '../../../compiler/compile.js';
 import { mulberry32 } from '../../../compiler/reference/seeded-random.js';
+import { writeKerasH5 } from '../../helpers/keras-writer.js';
 import { saveLayersModel } from '../../helpers/model-files.js';
+import { attr as onnxAttr, OnnxWriter } from '../../helpers/onnx-writer.js';
 import { attr, TfjsGraphWriter } from '../../helpers/tfjs-graph-writer.js';
 
 const BIN = resolve('bin/edgecl.js');
@@ -76,6 +78,21 @@ function writeNchwModel(dir: string) {
 const graphDir = join(work, 'graph');
 const nchwDir = join(work, 'nchw');
 const layersDir = join(work, 'layers');
+const h5File = join(work, 'model.h5');
+const onnxFile = join(work, 'model.onnx');
+
+/** ONNX (NCHW): conv 'c1' → Relu 'r1' → conv 'c2' → Relu 'r2' → GlobalAveragePool 'gap'. */
+function writeOnnxModel(file: string) {
+  const g = new OnnxWriter(13);
+  const x = g.input('image', [1, 3, 8, 7]);
+  const c = (name: string, x: string, cin: number, cout: number, seed: number) =>
+    g.node('Conv', [x, g.initializer(`${name}.w`, rand(9 * cin * cout, seed), [cout, cin, 3, 3]), g.initializer(`${name}.b`, rand(cout, seed + 1), [cout])], { pads: onnxAttr.ints([1, 1, 1, 1]) }, { name });
+  const r1 = g.node('Relu', [c('c1', x, 3, 5, 21)], {}, { name: 'r1' });
+  const r2 = g.node('Relu', [c('c2', r1, 5, 4, 23)], {}, { name: 'r2' });
+  g.node('GlobalAveragePool', [r2], {}, { name: 'gap' });
+  g.output('gap');
+  writeFileSync(file, g.bytes());
+}
 
 /** The kernel that computes `node` (its name in plan.json). */
 function kernelOf(dir: string, node: string): string {
@@ -91,7 +108,10 @@ beforeAll(async () => {
   let y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }).apply(input) as tfl.SymbolicTensor;
   y = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'c2' }).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(y) as tfl.SymbolicTensor;
-  await saveLayersModel(tfl.model({ inputs: input, outputs: y }), layersDir);
+  const model = tfl.model({ inputs: input, outputs: y });
+  await saveLayersModel(model, layersDir);
+  await writeKerasH5(model, h5File);
+  writeOnnxModel(onnxFile);
 });
 
 describe('edgecl check: first divergent kernel', () => {
@@ -170,7 +190,7 @@ describe('edgecl check: first divergent kernel', () => {
       expect(r.status, r.stderr + r.stdout).toBe(1);
       expect(r.stdout).toMatch(/2 of 2 kernel output values compared with TensorFlow\.js, 1 in another axis order/);
       expect(r.stdout).toMatch(new RegExp(`c2: first divergent kernel ${kernel} `));
-      if (last) expect(r.stdout).toMatch(/last agreeing before it: relu \[1,8,6,4\] \(TF's tensor transposed by \[0,2,3,1\]\) of kernel \S+ \(max abs error \d\.\d+e-\d+/);
+      if (last) expect(r.stdout).toMatch(/last agreeing before it: relu \[1,8,6,4\] \(TensorFlow.js's tensor transposed by \[0,2,3,1\]\) of kernel \S+ \(max abs error \d\.\d+e-\d+/);
     }
   });
 
@@ -181,5 +201,24 @@ describe('edgecl check: first divergent kernel', () => {
     expect(r.status, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`gap: first divergent kernel ${kernel} `));
     expect(r.stdout).toMatch(/last agreeing before it: c1 \[1,6,5,4\]/);
+  });
+
+  it('a Keras .h5 file: the same search against TensorFlow.js', () => {
+    const kernel = kernelOf(h5File, 'c2');
+    const r = edgecl({ EDGECL_TEST_PERTURB_KERNEL: kernel }, 'check', h5File);
+    expect(r.status, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`gap: first divergent kernel ${kernel} `));
+    expect(r.stdout).toMatch(/last agreeing before it: c1 \[1,6,5,4\]/);
+  });
+
+  it('an ONNX model: onnxruntime returns the intermediate values, compared in their NCHW order', () => {
+    const clean = edgecl({}, 'check', onnxFile);
+    expect(clean.status, clean.stderr + clean.stdout).toBe(0);
+    const kernel = kernelOf(onnxFile, 'r2');
+    const r = edgecl({ EDGECL_TEST_PERTURB_KERNEL: kernel }, 'check', onnxFile);
+    expect(r.status, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/kernel output values compared with onnxruntime/);
+    expect(r.stdout).toMatch(new RegExp(`gap: first divergent kernel ${kernel} `));
+    expect(r.stdout).toMatch(/last agreeing before it: r1 \[1,8,7,5\] \(onnxruntime's tensor transposed by \[0,2,3,1\]\)/);
   });
 });
