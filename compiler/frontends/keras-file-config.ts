@@ -13,6 +13,7 @@
  */
 import { FrontendError } from './common.js';
 import type { WeightSpec } from './model-files.js';
+import { kerasModelRoot } from './keras-layers.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -113,17 +114,10 @@ function normalizeLayer(l: unknown, i: number, file: string, functional: boolean
  * parseKerasModel and tfjs-layers load.
  */
 export function normalizeKerasConfig(model: unknown, file: string): Json {
-  const bad = (why: string): never => {
-    throw new FrontendError(`the Keras model config in ${file} is malformed: ${why}.`);
-  };
-  if (!isObj(model)) return bad('it is not an object');
-  const cls = model['class_name'];
-  const config = model['config'];
-  if (cls === 'Sequential') {
-    const layers = Array.isArray(config) ? config : isObj(config) ? config['layers'] : undefined;
-    if (!Array.isArray(layers) || layers.length === 0) return bad('the Sequential model has no layers');
-    const name = isObj(config) && typeof config['name'] === 'string' ? config['name'] : 'sequential';
-    let list = layers.map((l, i) => normalizeLayer(l, i, file, false));
+  const root = kerasModelRoot(model, file);
+  const { name } = root;
+  if (root.kind === 'sequential') {
+    let list = root.layers.map((l, i) => normalizeLayer(l, i, file, false));
     // Keras 3 (and tf.keras ≥ 2.4) list the InputLayer first; tfjs-layers wants the shape on the first layer.
     if (list[0]!['class_name'] === 'InputLayer' && list.length > 1) {
       const input = list[0]!['config'] as Json;
@@ -134,19 +128,15 @@ export function normalizeKerasConfig(model: unknown, file: string): Json {
     }
     return { class_name: 'Sequential', config: { name, layers: list } };
   }
-  if (cls === 'Functional' || cls === 'Model') {
-    if (!isObj(config) || !Array.isArray(config['layers'])) return bad(`the ${cls} model has no list of layers`);
-    return {
-      class_name: 'Model',
-      config: {
-        name: typeof config['name'] === 'string' ? config['name'] : 'model',
-        layers: config['layers'].map((l, i) => normalizeLayer(l, i, file, true)),
-        input_layers: refList(config['input_layers'], 'input_layers', file),
-        output_layers: refList(config['output_layers'], 'output_layers', file),
-      },
-    };
-  }
-  return bad(`class_name '${String(cls)}' is not a Keras model (Sequential, Functional or Model)`);
+  return {
+    class_name: 'Model',
+    config: {
+      name,
+      layers: root.layers.map((l, i) => normalizeLayer(l, i, file, true)),
+      input_layers: refList(root.config['input_layers'], 'input_layers', file),
+      output_layers: refList(root.config['output_layers'], 'output_layers', file),
+    },
+  };
 }
 
 /** The layers of a normalized config, in order. */

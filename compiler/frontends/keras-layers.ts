@@ -90,19 +90,42 @@ type Json = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Normalizes a Keras model config (`{class_name, config}`) into a functional graph. */
-export function parseKerasModel(model: unknown, file: string): KerasGraph {
-  const bad = (why: string): never => {
-    throw new FrontendError(`the Keras model config in ${file} is malformed: ${why}.`);
-  };
+/** The user error for a Keras model config that is not one. */
+export function malformedKerasConfig(file: string, why: string): never {
+  throw new FrontendError(`the Keras model config in ${file} is malformed: ${why}.`);
+}
+
+/** The top of a Keras model config (`{class_name, config}`), checked: what both its readers start from. */
+export type KerasModelRoot =
+  | { readonly kind: 'sequential'; readonly name: string; readonly layers: readonly unknown[] }
+  | { readonly kind: 'functional'; readonly name: string; readonly layers: readonly unknown[]; readonly config: Json };
+
+export function kerasModelRoot(model: unknown, file: string): KerasModelRoot {
+  const bad = (why: string) => malformedKerasConfig(file, why);
   if (!isObj(model)) return bad('it is not an object');
   const cls = model['class_name'];
   const config = model['config'];
   if (cls === 'Sequential') {
-    const layersJson = Array.isArray(config) ? config : isObj(config) ? config['layers'] : undefined;
-    if (!Array.isArray(layersJson) || layersJson.length === 0) return bad('the Sequential model has no layers');
+    const layers = Array.isArray(config) ? config : isObj(config) ? config['layers'] : undefined;
+    if (!Array.isArray(layers) || layers.length === 0) return bad('the Sequential model has no layers');
     const name = isObj(config) && typeof config['name'] === 'string' ? config['name'] : 'sequential';
-    const raw = layersJson.map((l, i) => parseLayerHeader(l, i, file));
+    return { kind: 'sequential', name, layers };
+  }
+  if (cls === 'Functional' || cls === 'Model') {
+    if (!isObj(config)) return bad(`the ${cls} model has no config`);
+    const layers = config['layers'];
+    if (!Array.isArray(layers)) return bad(`the ${cls} model has no list of layers`);
+    return { kind: 'functional', name: typeof config['name'] === 'string' ? config['name'] : 'model', layers, config };
+  }
+  return bad(`class_name '${String(cls)}' is not a Keras model (Sequential, Functional or Model)`);
+}
+
+/** Normalizes a Keras model config (`{class_name, config}`) into a functional graph. */
+export function parseKerasModel(model: unknown, file: string): KerasGraph {
+  const root = kerasModelRoot(model, file);
+  const { name } = root;
+  if (root.kind === 'sequential') {
+    const raw = root.layers.map((l, i) => parseLayerHeader(l, i, file));
     const layers: KerasLayer[] = [];
     let prev: KerasRef;
     let rest = raw;
@@ -116,7 +139,7 @@ export function parseKerasModel(model: unknown, file: string): KerasGraph {
       const shape = first.config['batch_input_shape'] ?? first.config['batch_shape'] ??
         (Array.isArray(first.config['input_shape']) ? [null, ...(first.config['input_shape'] as unknown[])] : undefined);
       if (!Array.isArray(shape)) {
-        return bad(`the first layer '${first.name}' of the Sequential model declares no input shape (batch_input_shape)`);
+        return malformedKerasConfig(file, `the first layer '${first.name}' of the Sequential model declares no input shape (batch_input_shape)`);
       }
       const inputName = `${first.name}_input`;
       layers.push({ name: inputName, className: 'InputLayer', config: { batch_input_shape: shape, name: inputName }, inbound: [] });
@@ -129,18 +152,11 @@ export function parseKerasModel(model: unknown, file: string): KerasGraph {
     }
     return { name, layers, inputs, outputs: [prev] };
   }
-  if (cls === 'Functional' || cls === 'Model') {
-    if (!isObj(config)) return bad(`the ${cls} model has no config`);
-    const layersJson = config['layers'];
-    if (!Array.isArray(layersJson)) return bad(`the ${cls} model has no list of layers`);
-    const layers = layersJson.map((l, i) => {
-      const h = parseLayerHeader(l, i, file);
-      return { ...h, inbound: parseInboundNodes((l as Json)['inbound_nodes'], h.name, file) };
-    });
-    const name = typeof config['name'] === 'string' ? config['name'] : 'model';
-    return { name, layers, inputs: parseRefList(config['input_layers'], 'input_layers', file), outputs: parseRefList(config['output_layers'], 'output_layers', file) };
-  }
-  return bad(`class_name '${String(cls)}' is not a Keras model (Sequential, Functional or Model)`);
+  const layers = root.layers.map((l, i) => {
+    const h = parseLayerHeader(l, i, file);
+    return { ...h, inbound: parseInboundNodes((l as Json)['inbound_nodes'], h.name, file) };
+  });
+  return { name, layers, inputs: parseRefList(root.config['input_layers'], 'input_layers', file), outputs: parseRefList(root.config['output_layers'], 'output_layers', file) };
 }
 
 function parseLayerHeader(l: unknown, i: number, file: string): Omit<KerasLayer, 'inbound'> {
