@@ -274,6 +274,9 @@ export const SHAPE_HANDLERS: Readonly<Record<string, Handler>> = {
   Identity: passthrough,
   StopGradient: passthrough,
   Snapshot: passthrough,
+  // TF 1.x frozen graphs keep e.g. `keras_learning_phase` as one: with nothing fed (edgecl's graph
+  // inputs are the Placeholders), it is its default, as TensorFlow and TF.js run it.
+  PlaceholderWithDefault: passthrough,
   IdentityN: (c) => c.refs.map((_, i) => c.input(i)),
   Reshape: reshape,
   Squeeze: squeeze,

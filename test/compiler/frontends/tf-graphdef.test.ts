@@ -129,8 +129,8 @@ describe('a graph as TF1 freeze_graph writes it', () => {
   /**
    * What a TF1 frozen graph looks like beyond the writer's tidy form: nodes in no particular order
    * (outputs first), device strings, `_output_shapes` / `_class` attributes, the former variable
-   * read through `w/read` (Identity), a control input, a dangling NoOp, only the deprecated
-   * `version` field.
+   * read through `w/read` (Identity), a control input, a dangling NoOp, a PlaceholderWithDefault
+   * nothing feeds (a dropout keep probability), only the deprecated `version` field.
    */
   function tf1Style(): Uint8Array {
     const g = new TfjsGraphWriter();
@@ -139,7 +139,9 @@ describe('a graph as TF1 freeze_graph writes it', () => {
     const read = g.op('Identity', 'w/read', [w], { ...T, _class: attr.strs(['loc:@w']) });
     const c = g.op('Conv2D', 'conv', [x, read], convAttrs([1, 1, 1, 1]));
     const b = g.op('BiasAdd', 'bias', [c, weights(g, 'b', [4]), '^input'], { ...T, data_format: attr.s('NHWC') });
-    g.op('Relu', 'out', [b], T);
+    const act = g.op('Relu', 'act', [b], T);
+    const keep = g.op('PlaceholderWithDefault', 'keep_prob', [g.const('keep_prob/default', [0.5], [])], { dtype: attr.type('DT_FLOAT'), shape: attr.shape([]) });
+    g.op('Mul', 'out', [act, keep], T);
     g.op('NoOp', 'init', []);
     const bytes = graphDefBytes(g);
     const s = tensorflowSchema().GraphDef;
