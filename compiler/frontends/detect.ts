@@ -16,6 +16,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { FrontendError } from './common.js';
+import { fsReason } from './model-files.js';
 
 export type ModelFileFormat = 'tfjs' | 'tf-graphdef' | 'keras-h5' | 'keras-v3' | 'onnx';
 
@@ -25,18 +26,12 @@ export interface DetectedModel {
   readonly file: string;
 }
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+/** The HDF5 signature (Keras .h5) and the zip local-file signature (Keras 3 .keras). */
+export const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 const READS =
   'edgecl reads TensorFlow.js models (a folder with model.json), frozen TensorFlow GraphDefs (.pb), Keras files (.h5, .keras) and ONNX models (.onnx)';
-
-function fsReason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return 'no such file or folder';
-  if (err.code === 'EACCES') return 'permission denied';
-  return err.message ?? String(e);
-}
 
 function head(file: string, n: number): Uint8Array {
   let fd: number;
@@ -56,7 +51,7 @@ function head(file: string, n: number): Uint8Array {
   }
 }
 
-const startsWith = (bytes: Uint8Array, magic: readonly number[]) => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+export const startsWith = (bytes: Uint8Array, magic: readonly number[]): boolean => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 
 /** The format of the model at `path` (a file, or a folder holding model.json). */
 export function detectModelFile(path: string): DetectedModel {
@@ -88,10 +83,8 @@ export function detectModelFile(path: string): DetectedModel {
     throw new FrontendError(`model file ${p} is not a Keras ${ext} file: it does not start like ${want}. Is it truncated or another kind of file?`);
   }
   if (ext === '.json' || bytes[0] === 0x7b /* { */) return { format: 'tfjs', file: p };
-  if (ext === '.onnx' || ext === '.ort') {
-    if (ext === '.ort') throw new FrontendError(`model file ${p} is an ONNX Runtime .ort (FlatBuffers) model; edgecl reads the .onnx (protobuf) model it was made from.`);
-    return { format: 'onnx', file: p };
-  }
+  if (ext === '.onnx') return { format: 'onnx', file: p };
+  if (ext === '.ort') throw new FrontendError(`model file ${p} is an ONNX Runtime .ort (FlatBuffers) model; edgecl reads the .onnx (protobuf) model it was made from.`);
   if (ext === '.pb') return { format: 'tf-graphdef', file: p };
   if (ext === '.pbtxt') {
     throw new FrontendError(`model file ${p} is a GraphDef in protobuf text format; edgecl reads the binary form (.pb): write it with graph_def.SerializeToString() or tf.io.write_graph(..., as_text=False).`);

@@ -21,8 +21,8 @@
  */
 import * as jsfive from 'jsfive';
 import { FrontendError } from './common.js';
+import { HDF5_MAGIC, startsWith } from './detect.js';
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** A float dataset read as float32, with the dtype it was stored in. */
 export interface Hdf5Array {
@@ -44,7 +44,7 @@ export class Hdf5Group {
 
   /** Opens an HDF5 file held in memory; `where` names it in messages. */
   static open(bytes: Uint8Array, where: string): Hdf5Group {
-    if (bytes.length < 8 || !HDF5_MAGIC.every((b, i) => bytes[i] === b)) {
+    if (!startsWith(bytes, HDF5_MAGIC)) {
       throw new FrontendError(`${where} is not an HDF5 file: it does not start with the HDF5 signature \\x89HDF\\r\\n\\x1a\\n.`);
     }
     const eof = endOfFileAddress(bytes);

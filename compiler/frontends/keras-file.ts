@@ -13,11 +13,10 @@ import { packWeights } from './keras-file-config.js';
 import { readKerasH5 } from './keras-h5.js';
 import { importKerasModel } from './keras-layers.js';
 import { readKerasV3, type KerasFileContents } from './keras-v3.js';
-import { decodeModelWeights, type TfjsModelFiles } from './model-files.js';
+import { decodeModelWeights, fsReason, type TfjsModelFiles } from './model-files.js';
+import { HDF5_MAGIC, startsWith, ZIP_MAGIC } from './detect.js';
 import { layersWeightLookup } from './tfjs-layers.js';
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 /** Reads a Keras `.h5` or `.keras` file (told apart by its first bytes) and checks its weights. */
 export function readKerasFile(path: string): { file: string; contents: KerasFileContents } {
@@ -26,12 +25,10 @@ export function readKerasFile(path: string): { file: string; contents: KerasFile
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FrontendError(`cannot read Keras model file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
+    throw new FrontendError(`cannot read Keras model file ${file}: ${fsReason(e)}.`);
   }
-  const starts = (m: readonly number[]) => bytes.length >= m.length && m.every((b, i) => bytes[i] === b);
-  if (starts(HDF5_MAGIC)) return { file, contents: readKerasH5(file, bytes) };
-  if (starts(ZIP_MAGIC)) return { file, contents: readKerasV3(file, bytes) };
+  if (startsWith(bytes, HDF5_MAGIC)) return { file, contents: readKerasH5(file, bytes) };
+  if (startsWith(bytes, ZIP_MAGIC)) return { file, contents: readKerasV3(file, bytes) };
   throw new FrontendError(
     `${file} is not a Keras model file: it starts neither like an HDF5 file (\\x89HDF\\r\\n\\x1a\\n, Keras .h5) nor like a zip archive (PK\\x03\\x04, Keras 3 .keras).`,
   );

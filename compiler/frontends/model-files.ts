@@ -268,7 +268,8 @@ function resolveShard(dir: string, rel: string, file: string): string {
   return shard;
 }
 
-function fsReason(e: unknown): string {
+/** Why a file could not be read, in words for a message. */
+export function fsReason(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   switch (code) {
     case 'ENOENT':

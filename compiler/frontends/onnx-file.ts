@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { FrontendError } from './common.js';
+import { fsReason } from './model-files.js';
 import { checkTopLevelFields } from './protobuf-wire.js';
 import { onnxSchema } from './schema/onnx.js';
 
@@ -48,7 +49,7 @@ export function readOnnxModel(file: string): OnnxModel {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new FrontendError(`cannot read ONNX model ${file}: ${(e as Error).message}.`);
+    throw new FrontendError(`cannot read ONNX model ${file}: ${fsReason(e)}.`);
   }
   return decodeOnnxModel(bytes, file);
 }

@@ -26,7 +26,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Graph } from '../../ir/graph.js';
 import { FrontendError, type FrontendOptions } from './common.js';
-import type { TfjsModelFiles, WeightSpec } from './model-files.js';
+import { fsReason, type TfjsModelFiles, type WeightSpec } from './model-files.js';
 import { checkTopLevelFields } from './protobuf-wire.js';
 import { tensorflowSchema } from './schema/tensorflow.js';
 import { loadTfjsGraphModel } from './tfjs-graph.js';
@@ -90,7 +90,7 @@ function readGraphDefBytes(path: string): Uint8Array {
     size = st.size;
   } catch (e) {
     if (e instanceof FrontendError) throw e;
-    throw new FrontendError(`cannot read GraphDef file ${path}: ${(e as Error).message}.`);
+    throw new FrontendError(`cannot read GraphDef file ${path}: ${fsReason(e)}.`);
   }
   if (size > MAX_GRAPHDEF_BYTES) {
     throw new FrontendError(
@@ -101,7 +101,7 @@ function readGraphDefBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new FrontendError(`cannot read GraphDef file ${path}: ${(e as Error).message}.`);
+    throw new FrontendError(`cannot read GraphDef file ${path}: ${fsReason(e)}.`);
   }
 }
 

@@ -132,8 +132,7 @@ export async function loadTfjsReference(modelPath: string, opts: ReferenceOption
 export async function loadTfjsReferenceFromFiles(source: TfjsModelFiles, opts: TfjsReferenceOptions = {}): Promise<TfjsReference> {
   await ensureCpuBackend();
   const format = detectFormat(source.json, source.path);
-  const adjusted = format === 'tfjs-layers' && opts.adjustLayersTopology ? opts.adjustLayersTopology(source.json) : source.json;
-  const json = adjusted;
+  const json = format === 'tfjs-layers' && opts.adjustLayersTopology ? opts.adjustLayersTopology(source.json) : source.json;
   const handler = fileIOHandler({ ...source, json });
   const pre = opts.preprocess;
   const toTensor = (name: string, t: ReferenceInput): tf.Tensor => {
